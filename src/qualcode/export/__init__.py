@@ -1,0 +1,1 @@
+"""Exporters, named ``<what>_<format>``. Every file is written atomically."""

@@ -1,0 +1,238 @@
+"""CSV and XLSX tables: rows as the user sees them, and answer tables as documents.
+
+Row numbers are the ones a spreadsheet shows: the header is row 1 (a quoted CSV value
+spanning several lines is still one row). Cell values are normalised text, stripped;
+XLSX cells give their stored values, never formulas.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import warnings
+import zipfile
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+from qualcode.errors import InputError
+from qualcode.ingest.common import attribute_keys, bytes_sha256, document_name, require_zip
+from qualcode.ingest.normalise import FALLBACK_ENCODING, decode_bytes, normalise_text, read_bytes
+from qualcode.ingest.options import ReadOptions
+from qualcode.models import ParsedDocument, Turn
+
+Row = tuple[int, dict[str, str]]
+_DELIMITERS = (",", ";", "\t")
+_SNIFF_CHARS = 64 * 1024
+
+
+def read_rows(path: Path, *, encoding: str | None = None) -> tuple[list[str], list[Row]]:
+    """Read a CSV (``,`` ``;`` or tab delimited) or XLSX (first sheet) table.
+
+    Returns the column names and ``(row number, {column: value})`` for every non-blank
+    row. An empty file, a duplicate column name, or a value under a column without a
+    name raises :class:`InputError`; unnamed empty columns are ignored.
+    """
+    columns, rows, _ = read_table(path, read_bytes(path), encoding=encoding)
+    return columns, rows
+
+
+def read_table(
+    path: Path, data: bytes, *, encoding: str | None = None
+) -> tuple[list[str], list[Row], list[str]]:
+    """Like :func:`read_rows` from the file's bytes, also returning reader warnings."""
+    notes: list[str] = []
+    if path.suffix.lower() == ".xlsx":
+        records = list(_xlsx_records(path, data))
+    else:
+        records, used = _csv_records(path, data, encoding=encoding)
+        if encoding is None and used == FALLBACK_ENCODING:
+            notes.append(f"decoded as {FALLBACK_ENCODING}; pass --encoding to choose")
+    columns, rows = _shape(path, records)
+    return columns, rows, notes
+
+
+def _csv_records(
+    path: Path, data: bytes, *, encoding: str | None
+) -> tuple[list[tuple[int, list[str]]], str]:
+    text, used = decode_bytes(data, path=path, encoding=encoding)
+    text = text.lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    records: list[tuple[int, list[str]]] = []
+    try:
+        for number, record in enumerate(reader, start=1):
+            records.append((number, [_cell(value) for value in record]))
+    except csv.Error as exc:
+        raise InputError(f"not a valid CSV file ({exc})", path=path, line=reader.line_num) from None
+    return records, used
+
+
+def _delimiter(text: str) -> str:
+    """csv.Sniffer's choice among , ; and tab, if the header line agrees; else the commonest."""
+    sample = text[:_SNIFF_CHARS]
+    header = sample.split("\n", 1)[0]
+    try:
+        sniffed: str | None = csv.Sniffer().sniff(sample, delimiters="".join(_DELIMITERS)).delimiter
+    except csv.Error:
+        sniffed = None
+    if sniffed is not None and sniffed in header:
+        return sniffed
+    return max(_DELIMITERS, key=header.count) if any(d in header for d in _DELIMITERS) else ","
+
+
+def _xlsx_records(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    require_zip(data, kind=".xlsx", path=path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles it cannot read
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        raise InputError("not a valid .xlsx file (no workbook inside)", path=path) from None
+    try:
+        sheet = book.worksheets[0]
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [_cell(_xlsx_value(value)) for value in values]
+    finally:
+        book.close()
+
+
+def _xlsx_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _cell(value: str) -> str:
+    return normalise_text(value).strip()
+
+
+def _shape(path: Path, records: list[tuple[int, list[str]]]) -> tuple[list[str], list[Row]]:
+    filled = [(number, cells) for number, cells in records if any(cells)]
+    if not filled:
+        raise InputError("file is empty", path=path)
+    (header_row, header), body = filled[0], filled[1:]
+    named = _named_columns(path, header_row, header, body)
+    rows: list[Row] = []
+    for number, cells in body:
+        extra = [value for value in cells[len(header) :] if value]
+        if extra:
+            message = f"row has {len(header) + len(extra)} values but the header has {len(header)}"
+            raise InputError(message, path=path, line=number)
+        rows.append((number, {name: _at(cells, i) for i, name in named}))
+    return [name for _, name in named], rows
+
+
+def _named_columns(
+    path: Path, header_row: int, header: list[str], body: list[tuple[int, list[str]]]
+) -> list[tuple[int, str]]:
+    named: list[tuple[int, str]] = []
+    first_seen: dict[str, int] = {}
+    for index, name in enumerate(header):
+        if not name:
+            if any(_at(cells, index) for _, cells in body):
+                message = f"column {index + 1} has values but no name in the header"
+                raise InputError(message, path=path, line=header_row)
+            continue
+        if name in first_seen:
+            message = f"duplicate column {name!r} (columns {first_seen[name]} and {index + 1})"
+            raise InputError(message, path=path, line=header_row)
+        first_seen[name] = index + 1
+        named.append((index, name))
+    return named
+
+
+def _at(cells: list[str], index: int) -> str:
+    return cells[index] if index < len(cells) else ""
+
+
+def find_column(columns: list[str], name: str, *, option: str, path: Path) -> str:
+    """The column called ``name`` (exactly, else ignoring case), or an error listing them."""
+    if name in columns:
+        return name
+    folded = [column for column in columns if column.casefold() == name.casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    message = f"no column {name!r} for {option} (columns: {', '.join(columns)})"
+    raise InputError(message, path=path)
+
+
+def read_answers(path: Path, data: bytes, options: ReadOptions) -> list[ParsedDocument]:
+    """One document per row of an answer table: ``--text-column`` is its text.
+
+    The name comes from ``--id-column`` (else ``<file stem>-<row>``), the speaker from a
+    ``speaker`` column (else the name); other non-empty values become attributes. Rows
+    without text are skipped; the warning goes on the first document.
+    """
+    if not options.text_column:
+        message = "is a table: give --text-column (and --id-column) to ingest one document per row"
+        raise InputError(message, path=path)
+    columns, rows, notes = read_table(path, data, encoding=options.encoding)
+    text_column = find_column(columns, options.text_column, option="--text-column", path=path)
+    id_column = (
+        find_column(columns, options.id_column, option="--id-column", path=path)
+        if options.id_column
+        else None
+    )
+    speaker_column = next((c for c in columns if c.casefold() == "speaker"), None)
+    used = {text_column, id_column, speaker_column}
+    keys = attribute_keys([c for c in columns if c not in used], path=path)
+    documents: list[ParsedDocument] = []
+    seen: dict[str, int] = {}
+    skipped: list[int] = []
+    for number, values in rows:
+        text = values[text_column]
+        if not text:
+            skipped.append(number)
+            continue
+        name = _row_name(path, number, values, id_column, seen)
+        speaker = (values[speaker_column] if speaker_column else "") or name
+        documents.append(
+            ParsedDocument(
+                name=name,
+                format=path.suffix.lower().lstrip("."),
+                text=text,
+                turns=(Turn(speaker, "participant", 0, len(text)),),
+                source_path=str(path),
+                source_sha256=bytes_sha256(data),
+                attributes={key: values[c] for c, key in keys.items() if values[c]},
+            )
+        )
+    if not documents:
+        raise InputError(f"no row has text in column {text_column!r}", path=path)
+    if skipped:
+        notes.append(f"skipped {_rows(skipped)}: no text in column {text_column!r}")
+    documents[0] = replace(documents[0], warnings=tuple(notes))
+    return documents
+
+
+def _row_name(
+    path: Path, number: int, values: dict[str, str], id_column: str | None, seen: dict[str, int]
+) -> str:
+    if id_column is None:
+        return f"{document_name(path)}-{number}"
+    name = values[id_column]
+    if not name:
+        raise InputError(f"no value in column {id_column!r}", path=path, line=number)
+    if name in seen:
+        message = f"duplicate {id_column} {name!r} (also on row {seen[name]})"
+        raise InputError(message, path=path, line=number)
+    seen[name] = number
+    return name
+
+
+def _rows(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:10])
+    more = f" and {len(numbers) - 10} more" if len(numbers) > 10 else ""
+    return f"row{'s' if len(numbers) > 1 else ''} {shown}{more}"

@@ -1,0 +1,53 @@
+"""The main job: one call from transcripts to result files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qualcode.coding import ImportReport, import_codings
+from qualcode.corpus import IngestReport, ingest_paths
+from qualcode.export.segments import export_segments
+from qualcode.ingest import ReadOptions
+from qualcode.project import install_codebook
+from qualcode.store import Project
+from qualcode.store.codes import CodebookChange
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class RunSummary:
+    """What ``qualcode run`` did, and where each file went."""
+
+    ingest: IngestReport
+    codebook: CodebookChange
+    codings: ImportReport | None
+    outputs: dict[str, Path] = field(default_factory=dict)
+
+
+def run_study(
+    project: Project,
+    paths: Sequence[Path],
+    *,
+    codebook: Path,
+    output: Path,
+    cases: Path | None = None,
+    codings: Path | None = None,
+    coder: str | None = None,
+    options: ReadOptions | None = None,
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Ingest, load the codebook, import reference codings and write the results.
+
+    Re-running on the same inputs changes nothing in the project and rewrites the
+    same result files.
+    """
+    change = install_codebook(project, codebook, force=False)
+    ingested = ingest_paths(project, list(paths), options=options, cases=cases, progress=progress)
+    imported = import_codings(project, codings, coder=coder) if codings is not None else None
+    output.mkdir(parents=True, exist_ok=True)
+    summary = RunSummary(ingested, change, imported)
+    summary.outputs["segments"] = export_segments(project, output / "segments.csv").path
+    return summary
