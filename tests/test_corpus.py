@@ -23,7 +23,8 @@ def test_batch_ingest_with_cases(loaded: Project) -> None:
     assert cases["Community A"] == {"organisation": "Volunteer collective", "region": "Africa"}
     # front matter travels with the document into its case
     assert cases["Lab B"]["interview_date"] == "2025-03-14"
-    assert "interview-a" not in cases  # the automatic per-document case is gone
+    assert "interview-a" not in cases  # the automatic per-document cases are gone
+    assert "interview-b" not in cases
     assert_invariants(loaded)
 
 

@@ -98,7 +98,8 @@ def test_markdown_preamble_and_headings() -> None:
     assert turns_of(document) == [
         ("", "other", "# Interview 3\n\nDate: 12 March 2024\nLocation: video call", None),
         ("Interviewer", "interviewer", "Welcome.", None),
-        ("P01", "participant", "Thank you.\n\n## Part two", None),
+        ("P01", "participant", "Thank you.", None),
+        ("", "other", "## Part two", None),
         ("Interviewer", "interviewer", "Next topic.", None),
     ]
     assert document.text.startswith("# Interview 3\n")
@@ -342,3 +343,23 @@ def test_parse_transcript_drops_empty_turns() -> None:
     turns, warnings = parse_transcript(text)
     assert [(t.speaker, text[t.start : t.end]) for t in turns] == [("P03", "said something")]
     assert warnings == []
+
+
+def test_markdown_heading_ends_a_turn() -> None:
+    from qualcode.ingest.transcript import parse_transcript
+
+    text = "P01: first answer\n\n## Section two\n\nInterviewer: next question"
+    turns, warnings = parse_transcript(text)
+    assert [(t.speaker, t.role, text[t.start : t.end]) for t in turns] == [
+        ("P01", "participant", "first answer"),
+        ("", "other", "## Section two"),
+        ("Interviewer", "interviewer", "next question"),
+    ]
+    assert warnings == []
+
+
+def test_headings_alone_still_warn_about_missing_labels() -> None:
+    from qualcode.ingest.transcript import NO_LABELS_WARNING, parse_transcript
+
+    _, warnings = parse_transcript("# Title\n\nSome prose without speakers.")
+    assert warnings == [NO_LABELS_WARNING]

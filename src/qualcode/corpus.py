@@ -233,9 +233,13 @@ def _apply_cases(
 
 
 def _drop_empty_cases(conn: Connection) -> None:
-    """Remove automatic per-document cases left without documents or attributes."""
+    """Remove automatic per-document cases that no document belongs to any more.
+
+    Their front-matter attributes have moved with the document to its new case.
+    """
     counts = store_cases.case_document_counts(conn)
+    names = set(store_documents.document_names(conn))
     for case in store_cases.list_cases(conn):
-        if case.name not in counts and not case.attributes:
+        if case.name not in counts and case.name in names:
             store_cases.delete_case(conn, case.name)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualcode.coding import ImportReport, import_codings
 from qualcode.corpus import IngestReport, ingest_paths
@@ -13,6 +14,9 @@ from qualcode.ingest import ReadOptions
 from qualcode.project import install_codebook
 from qualcode.store import Project
 from qualcode.store.codes import CodebookChange
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Progress = Callable[[int, int, str], None]
 
@@ -39,7 +43,8 @@ def run_study(
     options: ReadOptions | None = None,
     progress: Progress | None = None,
 ) -> RunSummary:
-    """Ingest, load the codebook, import reference codings and write the results.
+    """Ingest, load the codebook, import reference codings and write the results:
+    the coded segment table and the thematic tables (Markdown, CSV, LaTeX, Excel).
 
     Re-running on the same inputs changes nothing in the project and rewrites the
     same result files.
@@ -50,4 +55,36 @@ def run_study(
     output.mkdir(parents=True, exist_ok=True)
     summary = RunSummary(ingested, change, imported)
     summary.outputs["segments"] = export_segments(project, output / "segments.csv").path
+    for path in write_thematic_tables(project, output, formats=("md", "csv", "tex", "xlsx")):
+        summary.outputs[path.name] = path
     return summary
+
+
+def build_tables(
+    project: Project, *, status: str = "accepted", coders: Sequence[str] | None = None
+) -> dict[str, tuple[str, pd.DataFrame]]:
+    """The thematic tables of the project's codings (see :mod:`qualcode.thematic`)."""
+    from qualcode.dataset import load_dataset
+    from qualcode.export.segments import resolve_statuses
+    from qualcode.thematic import thematic_tables
+
+    dataset = load_dataset(project, statuses=resolve_statuses(status), coders=coders)
+    return thematic_tables(dataset)
+
+
+def write_thematic_tables(
+    project: Project,
+    output: Path,
+    *,
+    formats: Sequence[str] = ("md",),
+    status: str = "accepted",
+    coders: Sequence[str] | None = None,
+) -> list[Path]:
+    """Write the thematic tables in each format into ``output``; returns the files."""
+    from qualcode.export.tables import write_tables
+
+    tables = build_tables(project, status=status, coders=coders)
+    written: list[Path] = []
+    for fmt in formats:
+        written.extend(write_tables(tables, output, fmt=fmt))
+    return written

@@ -2,8 +2,10 @@
 
 A turn starts at a line that begins with a speaker label and runs until the next line that
 does (so a turn may span several lines and paragraphs). Text before the first label is a
-preamble turn without a speaker (role ``other``). A transcript without any label is one
-turn without a speaker, and the reader warns about it.
+preamble turn without a speaker (role ``other``). A Markdown heading line (``# ...``,
+``## ...``) also ends the current turn: the heading and any text after it up to the next
+label form a turn without a speaker. A transcript without any label is one turn without a
+speaker, and the reader warns about it.
 
 After optional indentation, a line starts with a label when it reads like one of these::
 
@@ -70,6 +72,7 @@ _BARE_RE = re.compile(
     rf"[ \t]*(?:(?P<t1>{_STAMP})[ \t]+(?P<name>{_NAME})|(?P<name2>{_NAME})[ \t]+(?P<t2>{_STAMP}))"
     r"[ \t]*$"
 )
+_HEADING_RE = re.compile(r"[ ]{0,3}#{1,6}[ \t]")
 _TIME_PARTS_RE = re.compile(r"(?:(\d+):)?(\d+):(\d+)(?:[.,](\d+))?")
 _NUMBERED_RE = re.compile(r"(.+?)[ _-]?\d+")
 _WORD_PUNCT = frozenset("'’.-_#/")
@@ -262,7 +265,8 @@ def parse_transcript(
     for i, (line_start, label) in enumerate(labels):
         end = labels[i + 1][0] if i + 1 < len(labels) else len(text)
         _add_turn(turns, text, label, line_start + label.text_start, end, options)
-    return turns, [] if labels else [NO_LABELS_WARNING]
+    has_speaker = any(label.speaker for _, label in labels)
+    return turns, [] if has_speaker else [NO_LABELS_WARNING]
 
 
 def _find_labels(
@@ -272,7 +276,11 @@ def _find_labels(
     found: list[tuple[int, Label]] = []
     offset = 0
     for number, line in enumerate(text.split("\n"), start=first_line):
-        if pattern is not None:
+        if _HEADING_RE.match(line):
+            # a Markdown heading closes the current turn; it and what follows up to the
+            # next label form a turn without a speaker (role other)
+            label: Label | None = Label("", 0)
+        elif pattern is not None:
             label = pattern_label(line, pattern, path=path, line_no=number)
         else:
             label = default_label(line, options.interviewer_labels)

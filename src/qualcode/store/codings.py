@@ -63,7 +63,7 @@ def insert_codings(
     return ids
 
 
-def _coding_query() -> Any:
+def coding_query() -> Any:
     c = schema.codings.c
     return (
         select(
@@ -87,13 +87,13 @@ def _coding_query() -> Any:
     )
 
 
-def _coding(row: Any) -> Coding:
+def row_to_coding(row: Any) -> Coding:
     return Coding(**row._asdict())
 
 
 def get_coding(conn: Connection, coding_id: int) -> Coding | None:
-    row = conn.execute(_coding_query().where(schema.codings.c.id == coding_id)).first()
-    return _coding(row) if row is not None else None
+    row = conn.execute(coding_query().where(schema.codings.c.id == coding_id)).first()
+    return row_to_coding(row) if row is not None else None
 
 
 def find_codings(
@@ -104,7 +104,7 @@ def find_codings(
     coder: str | None = None,
 ) -> list[Coding]:
     """Codings in document order, filtered."""
-    query = _coding_query()
+    query = coding_query()
     if document is not None:
         query = query.where(schema.documents.c.name == document)
     if statuses is not None:
@@ -113,7 +113,7 @@ def find_codings(
         query = query.where(schema.coders.c.name == coder)
     query = query.order_by(schema.documents.c.name, schema.codings.c.start, schema.codings.c.end,
                            schema.codings.c.code_id, schema.codings.c.id)
-    return [_coding(row) for row in conn.execute(query)]
+    return [row_to_coding(row) for row in conn.execute(query)]
 
 
 def delete_coding(conn: Connection, coding_id: int) -> None:

@@ -1,0 +1,138 @@
+"""Suggestions and the decisions taken on them (accept, reject, change), and runs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from qualcode.models import Coding
+from qualcode.store import schema
+from qualcode.store.codings import coding_query, ensure_coder, row_to_coding
+
+SpanKey = tuple[str, int, int, str]  # (document, start, end, code)
+
+
+@dataclass(frozen=True)
+class Run:
+    id: str
+    kind: str
+    actor: str
+    params: dict[str, Any]
+    status: str
+    started_at: str
+    finished_at: str | None
+
+
+def coding_keys(conn: Connection, *, documents: Iterable[str] | None = None) -> dict[SpanKey, str]:
+    """``(document, start, end, code) -> status`` of every coding (any coder, any status).
+
+    A suggestion maker skips keys already present, so a suggestion is never duplicated,
+    never shadows a decision, and one rejected before is not proposed again.
+    """
+    query = select(
+        schema.documents.c.name, schema.codings.c.start, schema.codings.c.end,
+        schema.codings.c.code_id, schema.codings.c.status,
+    ).join(schema.documents, schema.documents.c.id == schema.codings.c.document_id)
+    if documents is not None:
+        query = query.where(schema.documents.c.name.in_(list(documents)))
+    keys: dict[SpanKey, str] = {}
+    for name, start, end, code, status in conn.execute(query):
+        key = (name, start, end, code)
+        # a decision outranks a pending suggestion for the same key
+        if keys.get(key) in (None, "suggested"):
+            keys[key] = status
+    return keys
+
+
+def pending_suggestions(
+    conn: Connection,
+    *,
+    code_prefixes: Sequence[str] = (),
+    document: str | None = None,
+    origins: Sequence[str] = ("rule", "model"),
+    order: str = "score",
+) -> list[Coding]:
+    """Suggestions waiting for a decision: by score (highest first) or in document order."""
+    c = schema.codings.c
+    query = coding_query().where(c.status == "suggested").where(c.origin.in_(list(origins)))
+    if document is not None:
+        query = query.where(schema.documents.c.name == document)
+    if order == "score":
+        query = query.order_by(c.score.desc(), schema.documents.c.name, c.start, c.code_id)
+    else:
+        query = query.order_by(schema.documents.c.name, c.start, c.end, c.code_id)
+    found = [row_to_coding(row) for row in conn.execute(query)]
+    if code_prefixes:
+        found = [s for s in found if any(_has_prefix(s.code, p) for p in code_prefixes)]
+    return found
+
+
+def _has_prefix(code: str, prefix: str) -> bool:
+    return code == prefix or code.startswith(prefix.rstrip(".") + ".")
+
+
+def decide(
+    conn: Connection,
+    coding_id: int,
+    *,
+    status: str,
+    coder: str,
+    code: str | None = None,
+    span: tuple[int, int, str] | None = None,
+    memo: str | None = None,
+) -> None:
+    """Record a human decision on a coding: its status, and who took it.
+
+    The decider becomes the coding's coder (its origin still says where it came from);
+    ``code`` changes the code, ``span`` = (start, end, quote) moves it, ``memo`` sets a memo.
+    """
+    values: dict[str, Any] = {"status": status, "coder_id": ensure_coder(conn, coder)}
+    if code is not None:
+        values["code_id"] = code
+    if span is not None:
+        values["start"], values["end"], values["quote"] = span
+    if memo is not None:
+        values["memo"] = memo
+    conn.execute(update(schema.codings).where(schema.codings.c.id == coding_id).values(**values))
+
+
+def restore_fields(conn: Connection, coding_id: int, fields: dict[str, Any]) -> None:
+    """Put back fields of a coding as recorded before a decision (for undo)."""
+    values = dict(fields)
+    if "coder" in values:
+        values["coder_id"] = ensure_coder(conn, values.pop("coder"))
+    if "code" in values:
+        values["code_id"] = values.pop("code")
+    conn.execute(update(schema.codings).where(schema.codings.c.id == coding_id).values(**values))
+
+
+def run_codings(conn: Connection, run_id: str) -> list[Coding]:
+    """Codings created by a run."""
+    query = coding_query().where(schema.codings.c.run_id == run_id).order_by(schema.codings.c.id)
+    return [row_to_coding(row) for row in conn.execute(query)]
+
+
+def delete_codings(conn: Connection, ids: Sequence[int]) -> None:
+    if ids:
+        conn.execute(schema.codings.delete().where(schema.codings.c.id.in_(list(ids))))
+
+
+def get_run(conn: Connection, run_id: str) -> Run | None:
+    row = conn.execute(select(schema.runs).where(schema.runs.c.id == run_id)).first()
+    if row is None:
+        return None
+    return Run(row.id, row.kind, row.actor, json.loads(row.params), row.status, row.started_at,
+               row.finished_at)
+
+
+def list_runs(conn: Connection, *, kind: str | None = None) -> list[Run]:
+    """Newest first."""
+    query = select(schema.runs).order_by(schema.runs.c.started_at.desc(), schema.runs.c.id)
+    if kind is not None:
+        query = query.where(schema.runs.c.kind == kind)
+    return [Run(r.id, r.kind, r.actor, json.loads(r.params), r.status, r.started_at, r.finished_at)
+            for r in conn.execute(query)]
