@@ -110,4 +110,4 @@ def show_codebook(project: str, as_json: bool) -> None:
     render.out().print(tree)
 
 
-COMMANDS = [codebook]
+COMMANDS: list[click.Command] = [codebook]

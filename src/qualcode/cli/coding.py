@@ -122,4 +122,4 @@ def import_codings_cmd(file: Path, project: str, coder: str | None, skip_bad: bo
         raise click.exceptions.Exit(int(ExitCode.PARTIAL))
 
 
-COMMANDS = [code, uncode, restore, import_codings_cmd]
+COMMANDS: list[click.Command] = [code, uncode, restore, import_codings_cmd]

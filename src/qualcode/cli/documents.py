@@ -206,7 +206,7 @@ def _brief(payload: dict[str, object]) -> str:
     return text if len(text) <= 80 else text[:79] + "…"
 
 
-COMMANDS = [ingest, documents, show, cases, log]
+COMMANDS: list[click.Command] = [ingest, documents, show, cases, log]
 
 
 @click.command()

@@ -47,7 +47,7 @@ def segments(project: str, output: Path, status: str, coders: tuple[str, ...], a
     render.message(f"wrote {result.rows} coding(s) to {result.path}")
 
 
-COMMANDS = [export]
+COMMANDS: list[click.Command] = [export]
 
 
 @click.command()
