@@ -11,7 +11,7 @@ from qualcode.coding import ImportReport, import_codings
 from qualcode.corpus import IngestReport, ingest_paths
 from qualcode.export.segments import export_segments
 from qualcode.ingest import ReadOptions
-from qualcode.project import install_codebook
+from qualcode.project import CategoryCount, category_counts, install_codebook
 from qualcode.store import Project
 from qualcode.store.codes import CodebookChange
 
@@ -29,6 +29,7 @@ class RunSummary:
     codebook: CodebookChange
     codings: ImportReport | None
     outputs: dict[str, Path] = field(default_factory=dict)
+    categories: list[CategoryCount] = field(default_factory=list)
 
 
 def run_study(
@@ -57,6 +58,7 @@ def run_study(
     summary.outputs["segments"] = export_segments(project, output / "segments.csv").path
     for path in write_thematic_tables(project, output, formats=("md", "csv", "tex", "xlsx")):
         summary.outputs[path.name] = path
+    summary.categories = category_counts(project)
     return summary
 
 

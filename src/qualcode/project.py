@@ -161,3 +161,27 @@ def coding_problems(project: Project) -> list[str]:
                 if not 0 <= turn.start < turn.end <= len(doc.text):
                     problems.append(f"{doc.name}: turn {index} span {turn.start}-{turn.end} is out of range")
     return problems
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    category: str
+    name: str
+    accepted: int
+    suggested: int
+
+
+def category_counts(project: Project) -> list[CategoryCount]:
+    """Accepted and suggested codings per category, in codebook order."""
+    codebook, rows = codebook_overview(project)
+    totals: dict[str, list[int]] = {}
+    for row in rows:
+        if row.code.kind == "code":
+            pair = totals.setdefault(row.code.category, [0, 0])
+            pair[0] += row.accepted
+            pair[1] += row.suggested
+    return [
+        CategoryCount(code.id, code.name, *totals.get(code.id, [0, 0]))
+        for code in codebook.codes
+        if code.kind == "category"
+    ]

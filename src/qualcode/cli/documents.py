@@ -75,10 +75,10 @@ def _render_ingest(report: object, *, as_json: bool) -> None:
             "unknown_cases": report.unknown_cases,
         })
         return
-    rows = [(o.document or "", o.action, o.turns, o.sentences, Path(o.path).name)
-            for o in report.outcomes if o.action not in ("failed", "refused")]
+    rows = [(o.document or "", o.action, o.turns, o.sentences)
+            for o in report.outcomes if o.action in ("added", "updated", "replaced")]
     if rows:
-        render.out().print(render.table("Ingested", ["document", "action", "turns", "sentences", "file"], rows))
+        render.out().print(render.table("Ingested", ["document", "action", "turns", "sentences"], rows))
     for outcome in report.outcomes:
         for warning in outcome.warnings:
             render.warning(f"{outcome.path}: {warning}")
@@ -244,6 +244,7 @@ def run(paths: tuple[Path, ...], project: str, codebook_file: Path, cases: Path 
             "documents": {a: summary.ingest.count(a) for a in ("added", "updated", "unchanged", "failed")},
             "codebook_version": summary.codebook.version,
             "codings_added": summary.codings.added if summary.codings else 0,
+            "categories": [asdict(c) for c in summary.categories],
             "outputs": {k: str(v) for k, v in summary.outputs.items()},
         })
     else:
@@ -253,11 +254,25 @@ def run(paths: tuple[Path, ...], project: str, codebook_file: Path, cases: Path 
                 click.echo(f"Error: {problem}", err=True)
             render.message(f"codings: {summary.codings.added} added, "
                            f"{summary.codings.duplicates} already present")
-        rows = [(name, str(path)) for name, path in summary.outputs.items()]
-        render.out().print(render.table(f"Results of project {project}", ["output", "file"], rows))
+        rows = [(c.name, c.accepted, c.suggested) for c in summary.categories]
+        rows.append(("All categories", sum(c.accepted for c in summary.categories),
+                     sum(c.suggested for c in summary.categories)))
+        render.out().print(render.table("Codings", ["category", "accepted", "suggested"], rows))
+        _render_outputs(summary.outputs, project=project)
     failed = summary.ingest.failed or (summary.codings is not None and not summary.codings.committed)
     if failed:
         raise click.exceptions.Exit(int(ExitCode.PARTIAL))
+
+
+def _render_outputs(outputs: dict[str, Path], *, project: str) -> None:
+    """One row per result (a table written in several formats is one row)."""
+    grouped: dict[str, list[Path]] = {}
+    for path in outputs.values():
+        key = path.stem if path.suffix in (".md", ".csv", ".tex") and path.stem[:2].isdigit() else path.name
+        grouped.setdefault(key, []).append(path)
+    rows = [(key, ", ".join(p.suffix.lstrip(".") for p in paths), str(paths[0].parent))
+            for key, paths in grouped.items()]
+    render.out().print(render.table(f"Results (project {project})", ["result", "formats", "folder"], rows))
 
 
 COMMANDS.append(run)
