@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -62,6 +63,14 @@ def loaded(project: Project, work: Path) -> Project:
                           cases=work / "cases.csv")
     assert not report.failed
     return project
+
+
+def check_golden(path: Path, text: str) -> None:
+    """Compare ``text`` with a golden file, or rewrite it when QUALCODE_REGEN=1."""
+    if os.environ.get("QUALCODE_REGEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+    assert text == path.read_text(encoding="utf-8")
 
 
 def file_digest(path: Path) -> str:

@@ -71,7 +71,7 @@ def test_ingest_failure_exit_code_and_message(invoke: Invoke) -> None:
     Path("empty.txt").write_text("", encoding="utf-8")
     result = invoke("ingest", "empty.txt", "interview-a.txt")
     assert result.exit_code == 3
-    assert "Error: empty.txt: file is empty" in result.stderr.splitlines()
+    assert "Error: empty.txt: file is empty (leave it out, or check that it is the file you meant)" in result.stderr.splitlines()
     assert "1 added, 1 failed" in result.stderr
 
 
@@ -124,7 +124,8 @@ def test_import_codings_bad_rows_exit_code(invoke: Invoke) -> None:
     result = invoke("import-codings", "codings-bad.csv")
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    assert lines[0] == "Error: codings-bad.csv:3: unknown document 'interview-x'"
+    assert lines[0] == ("Error: codings-bad.csv:3: unknown document 'interview-x' "
+                        "(see `qualcode documents` for the names)")
     assert lines[-1] == "codings-bad.csv: nothing imported: 5 row(s) cannot be placed (fix them, or pass --skip-bad)"
 
 

@@ -396,6 +396,19 @@ def test_duplicate_keys_keep_the_first_value_while_reported() -> None:
     assert caught.value.lines() == ["dup.yaml:3: duplicate key 'name' (first on line 1)"]
 
 
+def test_odd_yaml_values_are_reported_not_crashed_on() -> None:
+    text = "? {a: 1}\n: x\nname: n\nversion: 2024-01-01\ncategories: [{id: c, name: !x C}]\n"
+    with pytest.raises(CodebookError) as caught:
+        parse_codebook(text, source="odd.yaml")
+    assert caught.value.lines() == ["odd.yaml:1: a key must be a plain word, not a list or mapping"]
+    with pytest.raises(CodebookError) as caught:
+        parse_codebook(text.split("\n", 2)[2], source="odd.yaml")
+    assert caught.value.lines() == [
+        "odd.yaml:2: 'version' of the codebook must be a string, not a date (put it in quotes)",
+        "odd.yaml:3: 'name' of category 'c' must be a string, not a tagged value",
+    ]
+
+
 @pytest.mark.usefixtures("in_data")
 def test_missing_file_is_an_input_error() -> None:
     for function in (load_codebook, validate_codebook):

@@ -104,7 +104,7 @@ def test_bad_rows_are_listed_and_nothing_is_committed(loaded: Project, work: Pat
     report = import_codings(loaded, path)
     assert not report.committed
     assert report.problems == [
-        f"{path}:3: unknown document 'interview-x'",
+        f"{path}:3: unknown document 'interview-x' (see `qualcode documents` for the names)",
         f"{path}:4: unknown code 'no.such.code' (see `qualcode codebook show`)",
         (f"{path}:5: quote not found: 'this sentence is not in the text' "
          "(check the wording; case and punctuation count)"),

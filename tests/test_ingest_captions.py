@@ -90,12 +90,14 @@ def test_cues_without_speaker_at_the_start(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("bad_timing.vtt", "6: malformed cue timing '00:01 --> 00:02'"),
+        ("bad_timing.vtt", ("6: malformed cue timing '00:01 --> 00:02'"
+         " (write it like 00:00:01.000 --> 00:00:04.000)")),
         (
             "no_header.vtt",
             "1: missing WEBVTT header (a WebVTT file starts with a line 'WEBVTT')",
         ),
-        ("backwards.vtt", "3: cue ends before it starts '00:00:05.000 --> 00:00:04.000'"),
+        ("backwards.vtt", ("3: cue ends before it starts '00:00:05.000 --> 00:00:04.000'"
+         " (correct one of the two times)")),
         ("header_only.vtt", " no cues found"),
         (
             "bad_arrow.srt",
@@ -104,7 +106,8 @@ def test_cues_without_speaker_at_the_start(tmp_path: Path) -> None:
                 " found '00:00:03,000 -> 00:00:04,000'"
             ),
         ),
-        ("bad_time.srt", "6: malformed cue timing '00:00:03,000 --> 00:00:61,000'"),
+        ("bad_time.srt", ("6: malformed cue timing '00:00:03,000 --> 00:00:61,000'"
+         " (write it like 00:00:01,000 --> 00:00:04,000)")),
         (
             "garbage.srt",
             "2: expected a cue timing line such as '00:00:01,000 --> 00:00:04,000', found 'world'",

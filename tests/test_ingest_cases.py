@@ -40,7 +40,7 @@ def test_cases_keyed_by_case() -> None:
         ("cases_collision.csv", " columns 'Age' and 'age' both become the attribute 'age'"),
         ("cases_empty_key.csv", "3: no value in column 'document'"),
         ("duplicate_header.csv", "1: duplicate column 'id' (columns 1 and 3)"),
-        ("empty.txt", " file is empty"),
+        ("empty.txt", " file is empty (leave it out, or check that it is the file you meant)"),
     ],
 )
 def test_cases_errors(name: str, message: str) -> None:

@@ -36,9 +36,11 @@ def test_docx_paragraphs_tables_and_line_breaks() -> None:
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("corrupt.docx", "not a valid .docx file (damaged zip archive)"),
-        ("html.docx", "not a valid .docx file (not a zip archive)"),
-        ("spreadsheet.docx", "not a valid .docx file (no Word document inside)"),
+        ("corrupt.docx", "not a valid .docx file (damaged zip archive) (save it again from Word)"),
+        ("html.docx", ("not a valid .docx file (not a zip archive)"
+         " (open it in Word and save it in the .docx format)")),
+        ("spreadsheet.docx", ("not a valid .docx file (no Word document inside)"
+         " (open it in Word and save it again as a .docx file)")),
         ("empty.docx", "document has no text"),
     ],
 )

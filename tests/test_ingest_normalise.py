@@ -63,18 +63,21 @@ def test_decode_bytes_forced_encoding_wins() -> None:
 @pytest.mark.parametrize(
     ("data", "encoding", "message"),
     [
-        (b"", None, "x.txt: file is empty"),
-        (codecs.BOM_UTF8, None, "x.txt: file is empty"),
-        (b" \n\t\r\n", None, "x.txt: file contains only whitespace"),
-        (b"abc\x00def", None, "x.txt: looks like a binary file, not a transcript"),
-        (b"\x01\x02\x03\x04 some text", None, "x.txt: looks like a binary file, not a transcript"),
+        (b"", None, "x.txt: file is empty (leave it out, or check that it is the file you meant)"),
+        (codecs.BOM_UTF8, None, "x.txt: file is empty (leave it out, or check that it is the file you meant)"),
+        (b" \n\t\r\n", None, "x.txt: file contains only whitespace (leave it out, or check that it is the file you meant)"),
+        (b"abc\x00def", None, ("x.txt:1: contains NUL bytes, so it is not a plain-text transcript"
+                                " (if it is UTF-16 text, pass --encoding utf-16-le or utf-16-be; "
+                "otherwise remove the NUL bytes)")),
+        (b"\x01\x02\x03\x04 some text", None,
+         "x.txt: looks like a binary file, not a transcript (if it is text, pass --encoding with its encoding)"),
         (b"abc", "xyz", "x.txt: unknown encoding 'xyz'"),
         (b"abc", "base64", "x.txt: unknown encoding 'base64'"),
         (
             b"ok \x81\x8d",
             None,
             (
-                "x.txt: cannot be decoded as utf-8 (byte 0x81 at offset 3)"
+                "x.txt:1: cannot be decoded as utf-8 (byte 0x81 at offset 3)"
                 " (pass --encoding, e.g. --encoding latin-1)"
             ),
         ),
@@ -82,7 +85,7 @@ def test_decode_bytes_forced_encoding_wins() -> None:
             "café".encode("cp1252"),
             "utf-8",
             (
-                "x.txt: cannot be decoded as utf-8 (byte 0xe9 at offset 3)"
+                "x.txt:1: cannot be decoded as utf-8 (byte 0xe9 at offset 3)"
                 " (pass --encoding with the file's encoding)"
             ),
         ),
@@ -108,6 +111,9 @@ def test_decode_bytes_errors(data: bytes, encoding: str | None, message: str) ->
         ("line\u2028next\u2029para", "line\nnext\npara"),
         ("  keep leading\n\n  \t\n", "  keep leading"),
         ("emoji 😀 stays", "emoji 😀 stays"),
+        ("a\x0bb\x0cc\x85d", "a\nb\nc\nd"),
+        ("\x1b]0;title\x07 and \x1b[2J, \x9b1m", "\ufffd]0;title\ufffd and \ufffd[2J, \ufffd1m"),
+        ("tab\tstays", "tab\tstays"),
     ],
 )
 def test_normalise_text(raw: str, expected: str) -> None:
@@ -161,12 +167,12 @@ def test_forced_encoding_reads_without_warning() -> None:
 
 def test_forced_latin1_differs_from_cp1252() -> None:
     # the same bytes mean other characters in latin-1: the user's choice is respected
-    assert read_one("cp1252.txt", encoding="latin-1").text.startswith("Interviewer: Café \x93")
+    assert read_one("cp1252.txt", encoding="latin-1").text.startswith("Interviewer: Café \ufffd")
 
 
 def test_forced_wrong_encoding_names_the_byte() -> None:
     assert error_of("utf16le_bom.txt", encoding="utf-8") == (
-        f"{DATA / 'utf16le_bom.txt'}: cannot be decoded as utf-8 (byte 0xff at offset 0)"
+        f"{DATA / 'utf16le_bom.txt'}:1: cannot be decoded as utf-8 (byte 0xff at offset 0)"
         " (pass --encoding with the file's encoding)"
     )
 
@@ -197,28 +203,31 @@ def test_mixed_line_endings() -> None:
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("empty.txt", "file is empty"),
-        ("bom_only.txt", "file is empty"),
-        ("whitespace.txt", "file contains only whitespace"),
-        ("photo.txt", "looks like a binary file, not a transcript"),
-        ("nul.txt", "looks like a binary file, not a transcript"),
-        ("controls.txt", "looks like a binary file, not a transcript"),
+        ("empty.txt", " file is empty (leave it out, or check that it is the file you meant)"),
+        ("bom_only.txt", " file is empty (leave it out, or check that it is the file you meant)"),
+        ("whitespace.txt", " file contains only whitespace (leave it out, or check that it is the file you meant)"),
+        ("photo.txt", (" is a PNG image, not a transcript (give the file its real suffix, "
+                       "or save the text as a UTF-8 .txt file)")),
+        ("nul.txt", ("1: contains NUL bytes, so it is not a plain-text transcript"
+         " (if it is UTF-16 text, pass --encoding utf-16-le or utf-16-be; "
+                "otherwise remove the NUL bytes)")),
+        ("controls.txt", " looks like a binary file, not a transcript (if it is text, pass --encoding with its encoding)"),
         (
             "invalid_utf8.txt",
             (
-                "cannot be decoded as utf-8 (byte 0xe9 at offset 16)"
+                "1: cannot be decoded as utf-8 (byte 0xe9 at offset 16)"
                 " (pass --encoding, e.g. --encoding latin-1)"
             ),
         ),
     ],
 )
 def test_unreadable_files(name: str, message: str) -> None:
-    assert error_of(name) == f"{DATA / name}: {message}"
+    assert error_of(name) == f"{DATA / name}:{message}"
 
 
 def test_invalid_utf8_reads_with_a_forced_encoding() -> None:
     document = read_one("invalid_utf8.txt", encoding="latin-1")
-    assert document.text == "Interviewer: café\nP01: \x81 odd"
+    assert document.text == "Interviewer: café\nP01: \ufffd odd"
 
 
 def test_missing_file_directory_and_unknown_suffix(tmp_path: Path) -> None:

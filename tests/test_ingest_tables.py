@@ -68,13 +68,17 @@ def test_read_rows_xlsx_values_as_text() -> None:
     [
         ("duplicate_header.csv", "1: duplicate column 'id' (columns 1 and 3)"),
         ("unnamed_column.csv", "1: column 2 has values but no name in the header"),
-        ("extra_values.csv", "3: row has 3 values but the header has 2"),
-        ("empty.txt", " file is empty"),
-        ("whitespace.txt", " file contains only whitespace"),
-        ("empty.xlsx", " file is empty"),
-        ("html.xlsx", " not a valid .xlsx file (not a zip archive)"),
-        ("document.xlsx", " not a valid .xlsx file (no workbook inside)"),
-        ("photo.txt", " looks like a binary file, not a transcript"),
+        ("extra_values.csv", ("3: row has 3 values but the header has 2 (put values that contain "
+                              "the delimiter in double quotes, or name the extra columns)")),
+        ("empty.txt", " file is empty (leave it out, or check that it is the file you meant)"),
+        ("whitespace.txt", " file contains only whitespace (leave it out, or check that it is the file you meant)"),
+        ("empty.xlsx", " file is empty (leave it out, or check that it is the file you meant)"),
+        ("html.xlsx", (" not a valid .xlsx file (not a zip archive)"
+         " (open it in Excel and save it in the .xlsx format)")),
+        ("document.xlsx", (" not a valid .xlsx file (no workbook inside)"
+         " (open it in Excel and save it as an .xlsx workbook)")),
+        ("photo.txt", (" is a PNG image, not a table"
+         " (give the file its real suffix, or save the table as a UTF-8 CSV file)")),
     ],
 )
 def test_read_rows_errors(name: str, message: str) -> None:
@@ -83,7 +87,7 @@ def test_read_rows_errors(name: str, message: str) -> None:
 
 def test_read_rows_forced_encoding() -> None:
     _, rows = read_rows(DATA / "answers_cp1252.csv", encoding="latin-1")
-    assert rows[0][1]["answer"] == "déjà vu \x96 twice"
+    assert rows[0][1]["answer"] == "déjà vu \ufffd twice"
 
 
 ANSWERS = ReadOptions(text_column="answer", id_column="id")

@@ -6,7 +6,6 @@ Regenerate the golden files with ``QUALCODE_REGEN=1 pytest tests/test_thematic.p
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +20,7 @@ from qualcode.codebook import load_codebook
 from qualcode.dataset import Dataset, DocumentInfo
 from qualcode.export.tables import markdown_table
 from qualcode.models import Code, Codebook, Role, Turn
+from tests import conftest
 
 REPO = Path(__file__).parents[1]
 SAMPLE = REPO / "transcripts_sample"
@@ -29,12 +29,8 @@ GOLDEN = Path(__file__).parent / "golden" / "tables"
 
 
 def check_golden(name: str, text: str) -> None:
-    """Compare ``text`` with a golden file, or rewrite it when QUALCODE_REGEN=1."""
-    path = GOLDEN / name
-    if os.environ.get("QUALCODE_REGEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="\n")
-    assert text == path.read_text(encoding="utf-8")
+    """Compare ``text`` with tests/golden/tables/NAME (QUALCODE_REGEN=1 rewrites it)."""
+    conftest.check_golden(GOLDEN / name, text)
 
 
 # -- a hand-made dataset --------------------------------------------------------------------

@@ -8,6 +8,7 @@ it stands and leaves checks that need the whole file to :mod:`qualcode.codebook`
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import re
 from collections.abc import Iterator, Sequence
@@ -35,16 +36,6 @@ _COLOUR = re.compile(r"#[0-9A-Fa-f]{6}\Z")
 TAB_MESSAGE = "tab character used for indentation; use spaces"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _COMPLEX_KEY = "a key must be a plain word, not a list or mapping"
-
-
-def decode(data: bytes, source: str) -> tuple[str | None, list[Problem]]:
-    """Decode codebook bytes as UTF-8 (a BOM is dropped); a problem names the bad byte's line."""
-    try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        message = f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the codebook as UTF-8"
-        return None, [Problem(message, source, line)]
 
 
 def _loader() -> YAML:
@@ -192,7 +183,9 @@ def _kind(value: Any) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
-    return f"a {type(value).__name__}"
+    if isinstance(value, datetime.date):
+        return "a date"
+    return "a tagged value" if hasattr(value, "tag") else f"a {type(value).__name__}"
 
 
 def _pattern_errors(pattern: Any) -> list[str]:
@@ -275,7 +268,8 @@ class Reader:
                 self.add(line, f"{key!r} of {what} is empty")
             return None
         if not isinstance(value, str):
-            hint = " (put it in quotes)" if isinstance(value, (bool, int, float)) else ""
+            quotable = (bool, int, float, datetime.date)
+            hint = " (put it in quotes)" if isinstance(value, quotable) else ""
             self.add(line, f"{key!r} of {what} must be a string, not {_kind(value)}{hint}")
             return None
         return str(value).strip()

@@ -18,12 +18,16 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from qualcode import _codebook_yaml as cy
 from qualcode._codebook_yaml import CATEGORY_FIELDS, CODE_FIELDS, PROVENANCES, TOP_FIELDS
 from qualcode.errors import CodebookError, InputError, Problem
 from qualcode.models import Code, Codebook, sha256_text
+
+MAX_CODEBOOK_BYTES = 5 * 1024 * 1024
+MAX_YAML_VALUES = 100_000  # after expanding aliases; a large codebook has a few thousand
 
 __all__ = [
     "CATEGORY_FIELDS",
@@ -62,16 +66,33 @@ def parse_codebook(text: str, *, source: str = "<string>") -> Codebook:
 
 def _read(path: Path) -> tuple[Codebook | None, list[Problem]]:
     try:
-        data = Path(path).read_bytes()
+        with Path(path).open("rb") as handle:
+            data = handle.read(MAX_CODEBOOK_BYTES + 1)
     except OSError as exc:
         raise InputError(f"cannot read codebook: {exc.strerror}", path=path) from exc
-    text, problems = cy.decode(data, str(path))
+    if len(data) > MAX_CODEBOOK_BYTES:
+        message = f"not a codebook: the file is larger than {MAX_CODEBOOK_BYTES // 1024 // 1024} MB"
+        return None, [Problem(message, str(path), None)]
+    text, problems = _decode(data, str(path))
     if text is None:
         return None, problems
     return _check(text, str(path), hashlib.sha256(data).hexdigest())
 
 
+def _decode(data: bytes, source: str) -> tuple[str | None, list[Problem]]:
+    """Decode codebook bytes as UTF-8 (a BOM is dropped); a problem names the bad byte's line."""
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        message = f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the codebook as UTF-8"
+        return None, [Problem(message, source, line)]
+
+
 def _check(text: str, source: str, sha256: str) -> tuple[Codebook | None, list[Problem]]:
+    shape = _shape_problems(text, source)
+    if shape:
+        return None, shape
     data, problems = cy.parse(text, source)
     reader = cy.Reader(source, problems)
     header = reader.top(data) if data is not None or not problems else None
@@ -84,6 +105,60 @@ def _check(text: str, source: str, sha256: str) -> tuple[Codebook | None, list[P
     name, version, description = header
     codes = tuple(_build(drafts))
     return Codebook(name, version, codes, description, source=source, sha256=sha256), []
+
+
+def _shape_problems(text: str, source: str) -> list[Problem]:
+    """Refuse YAML that is nested too deeply to walk, or whose aliases (``*name``) would
+    expand it into a huge structure (a "billion laughs"); syntax errors are left to the parser.
+    """
+    from ruamel.yaml.error import YAMLError
+
+    from qualcode.ingest.sniff import yaml_too_deep
+
+    deep = yaml_too_deep(text)
+    if deep is not None:
+        return [Problem("the YAML is nested too deeply to be a codebook", source, deep)]
+    try:
+        root = YAML(typ="rt").compose(text)
+    except YAMLError:
+        return []
+    blown = _too_large(root) if root is not None else None
+    if blown is None:
+        return []
+    message = (f"YAML aliases (*name) expand the codebook beyond {MAX_YAML_VALUES:,} values; "
+               "write the values out instead of repeating aliases")
+    return [Problem(message, source, blown.start_mark.line + 1)]
+
+
+def _too_large(root: Node) -> Node | None:
+    """The first node whose expanded size passes :data:`MAX_YAML_VALUES` (a cycle counts)."""
+    sizes: dict[int, int] = {}
+    entered: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        children = _children(node)
+        if done:
+            size = 1 + sum(sizes[id(child)] for child in children)
+            sizes[id(node)] = min(size, MAX_YAML_VALUES + 1)
+            if size > MAX_YAML_VALUES:
+                return node
+        elif id(node) in entered:
+            if id(node) not in sizes:
+                return node  # an alias inside its own anchor: endless
+        else:
+            entered.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+    return None
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _cross_check(reader: cy.Reader, drafts: list[cy.Draft]) -> None:

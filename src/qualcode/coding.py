@@ -199,7 +199,7 @@ def _row_coding(
     doc = texts[name]
     if doc is None:
         msg = f"unknown document {name!r}" if name else "empty document cell"
-        raise CodingError(msg)
+        raise CodingError(msg, hint="see `qualcode documents` for the names")
     code = _resolve_code(codes, row.get("code", ""), where=name)
     who = row.get("coder") or coder
     if not who:

@@ -7,7 +7,7 @@ project exactly as it was, and the other files of the batch still go in.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -18,6 +18,7 @@ from qualcode.errors import QualcodeError
 from qualcode.ingest import SUFFIXES, ReadOptions, read_documents
 from qualcode.ingest.cases import CaseRow, read_cases
 from qualcode.models import Coding, ParsedDocument
+from qualcode.privacy import check_parsed, summarise
 from qualcode.segment import segment_document
 from qualcode.store import Project
 from qualcode.store import cases as store_cases
@@ -26,6 +27,7 @@ from qualcode.store import documents as store_documents
 from qualcode.store.log import log_event
 
 Action = Literal["added", "updated", "replaced", "unchanged", "refused", "failed"]
+PrivacyCheck = Literal["warn", "strict", "off"]
 Progress = Callable[[int, int, str], None]
 TABLE_SUFFIXES = frozenset({".csv", ".xlsx", ".tsv"})
 
@@ -90,8 +92,14 @@ def ingest_paths(
     spacy_model: str | None = None,
     actor: str = "qualcode",
     progress: Progress | None = None,
+    privacy: PrivacyCheck = "warn",
 ) -> IngestReport:
-    """Ingest files and folders into ``project``; see the module docstring."""
+    """Ingest files and folders into ``project``; see the module docstring.
+
+    ``privacy`` runs the fast personal-data checks of :mod:`qualcode.privacy` on each
+    document: ``warn`` adds a warning (masked excerpts only), ``strict`` refuses the
+    document, ``off`` skips them.
+    """
     options = options or ReadOptions()
     case_rows = read_cases(cases) if cases is not None else []
     files = expand_paths(paths, tables=options.text_column is not None)
@@ -101,7 +109,8 @@ def ingest_paths(
         if progress is not None:
             progress(number - 1, len(files), path.name)
         report.outcomes.extend(
-            _ingest_file(project, path, options, seen, replace=replace, model=spacy_model, actor=actor)
+            _ingest_file(project, path, options, seen, replace=replace, model=spacy_model,
+                         actor=actor, privacy=privacy)
         )
     if progress is not None:
         progress(len(files), len(files), "")
@@ -119,6 +128,7 @@ def _ingest_file(
     replace: bool,
     model: str | None,
     actor: str,
+    privacy: PrivacyCheck,
 ) -> list[IngestOutcome]:
     if not path.exists():
         return [IngestOutcome(str(path), "failed", message=f"{path}: no such file")]
@@ -133,11 +143,27 @@ def _ingest_file(
             outcomes.append(IngestOutcome(str(path), "failed", doc.name, message))
             continue
         seen[doc.name] = str(path)
+        checked, refusal = _check_privacy(doc, privacy)
+        if refusal is not None:
+            outcomes.append(IngestOutcome(str(path), "refused", doc.name, refusal))
+            continue
         try:
-            outcomes.append(_store_document(project, doc, replace=replace, model=model, actor=actor))
+            outcomes.append(_store_document(project, checked, replace=replace, model=model,
+                                            actor=actor))
         except QualcodeError as exc:
             outcomes.append(IngestOutcome(str(path), "failed", doc.name, str(exc)))
     return outcomes
+
+
+def _check_privacy(doc: ParsedDocument, mode: PrivacyCheck) -> tuple[ParsedDocument, str | None]:
+    """The document with a privacy warning added, or the message refusing it (``strict``)."""
+    findings = check_parsed(doc) if mode != "off" else []
+    if not findings:
+        return doc, None
+    advice = f"check it with `qualcode check-privacy {doc.source_path}`"
+    if mode == "strict":
+        return doc, f"{doc.source_path}: refused (--strict): {summarise(findings)} ({advice})"
+    return replace(doc, warnings=(*doc.warnings, f"{summarise(findings)}; {advice}")), None
 
 
 def _store_document(

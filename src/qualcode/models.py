@@ -7,7 +7,7 @@ over a document's stored, normalised text (NFC, ``\\n`` line endings, no BOM).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -20,6 +20,14 @@ CodeKind = Literal["category", "code"]
 ROLES: tuple[Role, ...] = ("interviewer", "participant", "other")
 ORIGINS: tuple[Origin, ...] = ("human", "rule", "model")
 STATUSES: tuple[Status, ...] = ("suggested", "accepted", "rejected")
+
+
+def under_prefix(code: str, prefixes: Sequence[str]) -> bool:
+    """Whether ``code`` is one of ``prefixes`` or lies under one (``challenge.pre`` holds
+    ``challenge.pre.secrecy``); no prefixes means every code."""
+    return not prefixes or any(
+        code == p or code.startswith(p.rstrip(".") + ".") for p in prefixes
+    )
 
 
 def sha256_text(text: str) -> str:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qualcode.assist.suggest import SuggestReport
+from qualcode.assist.suggest import suggest as assist_suggest
 from qualcode.coding import ImportReport, import_codings
 from qualcode.corpus import IngestReport, ingest_paths
 from qualcode.export.segments import export_segments
@@ -28,6 +30,7 @@ class RunSummary:
     ingest: IngestReport
     codebook: CodebookChange
     codings: ImportReport | None
+    suggestions: SuggestReport | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
     categories: list[CategoryCount] = field(default_factory=list)
 
@@ -42,10 +45,12 @@ def run_study(
     codings: Path | None = None,
     coder: str | None = None,
     options: ReadOptions | None = None,
+    suggest: bool = True,
     progress: Progress | None = None,
 ) -> RunSummary:
-    """Ingest, load the codebook, import reference codings and write the results:
-    the coded segment table and the thematic tables (Markdown, CSV, LaTeX, Excel).
+    """Ingest, load the codebook, import reference codings, suggest codes from the
+    codebook's cues (as pending suggestions, unless ``suggest`` is false) and write the
+    results: the coded segment table and the thematic tables (Markdown, CSV, LaTeX, Excel).
 
     Re-running on the same inputs changes nothing in the project and rewrites the
     same result files.
@@ -53,8 +58,10 @@ def run_study(
     change = install_codebook(project, codebook, force=False)
     ingested = ingest_paths(project, list(paths), options=options, cases=cases, progress=progress)
     imported = import_codings(project, codings, coder=coder) if codings is not None else None
+    # suggestions stay suggestions: the tables below count accepted codings only
+    suggested = assist_suggest(project, method="cues", progress=progress) if suggest else None
     output.mkdir(parents=True, exist_ok=True)
-    summary = RunSummary(ingested, change, imported)
+    summary = RunSummary(ingested, change, imported, suggested)
     summary.outputs["segments"] = export_segments(project, output / "segments.csv").path
     for path in write_thematic_tables(project, output, formats=("md", "csv", "tex", "xlsx")):
         summary.outputs[path.name] = path

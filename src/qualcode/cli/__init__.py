@@ -14,10 +14,17 @@ from typing import Any
 import click
 
 from qualcode import __version__
+from qualcode.cli import agree as _agree
+from qualcode.cli import assist as _assist
 from qualcode.cli import codebook as _codebook
 from qualcode.cli import coding as _coding
 from qualcode.cli import documents as _documents
 from qualcode.cli import export as _export
+from qualcode.cli import privacy as _privacy
+from qualcode.cli import refi as _refi
+from qualcode.cli import report as _report
+from qualcode.cli import review as _review
+from qualcode.cli import trust as _trust
 from qualcode.errors import ExitCode, QualcodeError, ValidationError
 
 
@@ -58,7 +65,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.meta["qualcode.debug"] = debug
 
 
-for module in (_documents, _codebook, _coding, _export):
+for module in (_documents, _codebook, _coding, _export, _review, _agree, _refi, _report, _trust, _privacy, _assist):
     for command in module.COMMANDS:
         cli.add_command(command)
 

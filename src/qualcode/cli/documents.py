@@ -27,15 +27,20 @@ from qualcode.errors import ExitCode
 @click.option("--replace", is_flag=True,
               help="Accept changed texts of coded documents; codings are re-anchored by quote.")
 @click.option("--spacy-model", metavar="NAME", help="An installed spaCy pipeline for sentences.")
+@click.option("--strict", is_flag=True,
+              help="Refuse documents in which the privacy checks find possible personal data.")
 @json_option
 def ingest(paths: tuple[Path, ...], project: str, cases: Path | None, encoding: str | None,
            interviewer_labels: tuple[str, ...], label_pattern: str | None, id_column: str | None,
-           text_column: str | None, replace: bool, spacy_model: str | None, as_json: bool) -> None:
+           text_column: str | None, replace: bool, spacy_model: str | None, strict: bool,
+           as_json: bool) -> None:
     """Ingest transcripts (files or folders) into the project.
 
     Reads .txt/.md with speaker labels, .docx, .vtt and .srt captions, and CSV/XLSX
     tables of answers (with --text-column). Re-ingesting an unchanged file does
-    nothing. Exit code 3 means some files failed; the others went in.
+    nothing. Each document gets the fast privacy checks (see check-privacy): a finding
+    is a warning, or with --strict a refusal. Exit code 3 means some files failed;
+    the others went in.
 
     \b
     Example:
@@ -56,7 +61,8 @@ def ingest(paths: tuple[Path, ...], project: str, cases: Path | None, encoding: 
         raise click.UsageError("give files or folders to ingest (or --cases to update case attributes)")
     with open_project(project) as proj, render.progress("Ingesting") as tick:
         report = ingest_paths(proj, list(paths), options=options, cases=cases, replace=replace,
-                              spacy_model=spacy_model, progress=tick)
+                              spacy_model=spacy_model, progress=tick,
+                              privacy="strict" if strict else "warn")
     _render_ingest(report, as_json=as_json)
     if report.failed:
         raise click.exceptions.Exit(int(ExitCode.PARTIAL))
@@ -219,14 +225,19 @@ COMMANDS: list[click.Command] = [ingest, documents, show, cases, log]
 @click.option("--codings", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="Reference codings to import (CSV/XLSX).")
 @click.option("--coder", help="Coder for codings rows without a coder column.")
+@click.option("--suggest/--no-suggest", "suggest", default=True, show_default=True,
+              help="Suggest codes from the codebook's cues (pending suggestions for review).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), default=Path("results"),
               show_default=True, help="Folder for the result files.")
 @json_option
 def run(paths: tuple[Path, ...], project: str, codebook_file: Path, cases: Path | None,
-        codings: Path | None, coder: str | None, output: Path, as_json: bool) -> None:
-    """Run the main job: ingest, load the codebook, import codings, write results.
+        codings: Path | None, coder: str | None, suggest: bool, output: Path,
+        as_json: bool) -> None:
+    """Run the main job: ingest, load the codebook, import codings, suggest, write results.
 
-    Creates or updates the project; running it again changes nothing.
+    Creates or updates the project; running it again changes nothing. Suggestions
+    from the codebook's cues are stored as pending (review them with `qualcode
+    review`); the tables count accepted codings only.
 
     \b
     Example:
@@ -238,12 +249,13 @@ def run(paths: tuple[Path, ...], project: str, codebook_file: Path, cases: Path 
 
     with open_project(project) as proj, render.progress("Ingesting") as tick:
         summary = run_study(proj, list(paths), codebook=codebook_file, output=output, cases=cases,
-                            codings=codings, coder=coder, progress=tick)
+                            codings=codings, coder=coder, suggest=suggest, progress=tick)
     if as_json:
         render.print_json({
             "documents": {a: summary.ingest.count(a) for a in ("added", "updated", "unchanged", "failed")},
             "codebook_version": summary.codebook.version,
             "codings_added": summary.codings.added if summary.codings else 0,
+            "suggestions_added": summary.suggestions.added if summary.suggestions else 0,
             "categories": [asdict(c) for c in summary.categories],
             "outputs": {k: str(v) for k, v in summary.outputs.items()},
         })
@@ -254,6 +266,10 @@ def run(paths: tuple[Path, ...], project: str, codebook_file: Path, cases: Path 
                 click.echo(f"Error: {problem}", err=True)
             render.message(f"codings: {summary.codings.added} added, "
                            f"{summary.codings.duplicates} already present")
+        if summary.suggestions is not None:
+            run_id = summary.suggestions.run_id
+            render.message(f"suggestions: {summary.suggestions.added} added"
+                           + (f" (run {run_id}; review with `qualcode review --coder NAME`)" if run_id else ""))
         rows = [(c.name, c.accepted, c.suggested) for c in summary.categories]
         rows.append(("All categories", sum(c.accepted for c in summary.categories),
                      sum(c.suggested for c in summary.categories)))

@@ -46,14 +46,16 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
           *, justify_numbers: bool = True) -> Table:
     """A rich table; numeric cells are right-aligned."""
     from rich.table import Table
+    from rich.text import Text
 
-    result = Table(title=title, title_justify="left", show_lines=False)
+    result = Table(title=Text(title) if title else None, title_justify="left", show_lines=False)
     numeric = [bool(rows) and all(isinstance(r[i], int | float) for r in rows) for i in range(len(columns))]
     for name, is_number in zip(columns, numeric, strict=True):
         result.add_column(name, justify="right" if is_number and justify_numbers else "left",
                           overflow="fold")
     for row in rows:
-        result.add_row(*("" if v is None else str(v) for v in row))
+        # data is never read as rich markup: a name like "[bold]x" stays as written
+        result.add_row(*(Text("" if v is None else str(v)) for v in row))
     return result
 
 

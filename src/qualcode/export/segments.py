@@ -1,19 +1,31 @@
-"""The coded segment table: one row per coding."""
+"""The coded segment table: one row per coding, as CSV, Excel or JSON.
+
+The Excel workbook holds the segments sheet, the codebook, the cases and a provenance
+sheet (qualcode version, project, codebook version and hash, filters, date, rows); the
+JSON file holds the provenance record and the rows.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from qualcode.dataset import load_dataset
+from qualcode import __version__
+from qualcode.dataset import Dataset, load_dataset
 from qualcode.errors import ExportError
-from qualcode.fileio import atomic_text
+from qualcode.export.formats import json_records, output_format, write_csv, write_json
 from qualcode.models import STATUSES
 from qualcode.store import Project
-from qualcode.tables import segment_table
+from qualcode.store import documents as store_documents
+from qualcode.tables import attribute_keys, filter_segments, segment_table
 
-FORMATS = ("csv",)
+if TYPE_CHECKING:
+    import pandas as pd
+
+FORMATS = ("csv", "xlsx", "json")
 
 
 @dataclass(frozen=True)
@@ -21,6 +33,26 @@ class ExportResult:
     path: Path
     rows: int
     format: str
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SegmentFilters:
+    """Which codings a segment table keeps (see :func:`qualcode.tables.filter_segments`)."""
+
+    status: str = "accepted"
+    coders: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()
+    attributes: tuple[str, ...] = ()  # KEY=VALUE
+
+    def described(self) -> list[tuple[str, str]]:
+        """The filters as (name, value) pairs for a provenance record."""
+        pairs = [("status", self.status)]
+        for name in ("coders", "codes", "stages", "documents", "attributes"):
+            pairs.append((name, ", ".join(getattr(self, name)) or "all"))
+        return pairs
 
 
 def resolve_statuses(status: str) -> tuple[str, ...]:
@@ -33,28 +65,155 @@ def resolve_statuses(status: str) -> tuple[str, ...]:
     return (status,)
 
 
+def parse_attributes(pairs: Sequence[str]) -> dict[str, list[str]]:
+    """``KEY=VALUE`` filters as a mapping of each key to its allowed values."""
+    found: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            msg = f"an attribute filter must look like KEY=VALUE, not {pair!r}"
+            raise ExportError(msg)
+        found.setdefault(key.strip(), []).append(value.strip())
+    return found
+
+
 def export_segments(
     project: Project,
     output: Path,
     *,
     status: str = "accepted",
     coders: Sequence[str] | None = None,
+    codes: Sequence[str] = (),
+    stages: Sequence[str] = (),
+    documents: Sequence[str] = (),
+    attributes: Sequence[str] = (),
+    context: bool = False,
 ) -> ExportResult:
-    """Write the coded segment table of ``project`` to ``output`` (format from the suffix)."""
-    fmt = output.suffix.lower().lstrip(".")
-    if fmt not in FORMATS:
-        msg = f"cannot write .{fmt} files; use one of: {', '.join('.' + f for f in FORMATS)}"
-        raise ExportError(msg, path=output)
+    """Write the coded segment table of ``project`` to ``output`` (format from the suffix).
+
+    Filters: ``status`` (or ``all``), ``coders``, ``codes`` (code id prefixes),
+    ``stages`` (stage ids), ``documents`` (names) and ``attributes`` (``KEY=VALUE``).
+    ``context`` adds the sentences before and after each coding.
+    """
+    fmt = output_format(output, FORMATS)
+    filters = SegmentFilters(status, tuple(coders or ()), tuple(codes), tuple(stages),
+                             tuple(documents), tuple(attributes))
     dataset = load_dataset(project, statuses=resolve_statuses(status), coders=coders)
-    frame = segment_table(dataset)
-    segments_csv(frame, output)
-    return ExportResult(output, len(frame), fmt)
+    wanted = parse_attributes(attributes)
+    _check_filters(dataset, filters, wanted)
+    sentences = _sentences(project) if context else None
+    frame = filter_segments(segment_table(dataset, sentences=sentences), codes=codes,
+                            stages=stages, documents=documents, attributes=wanted)
+    warnings: list[str] = []
+    provenance = provenance_pairs(project, dataset, filters.described(), rows=len(frame),
+                                  extra=[("context", "yes" if context else "no")])
+    if fmt == "csv":
+        write_csv(frame, output)
+    elif fmt == "json":
+        write_json({"provenance": dict(provenance), "rows": json_records(frame)}, output)
+    else:
+        segments_workbook(frame, dataset, provenance, output, warnings)
+    return ExportResult(output, len(frame), fmt, warnings)
 
 
-def segments_csv(frame: object, output: Path) -> None:
-    """Write a segment DataFrame as UTF-8 CSV."""
+def _check_filters(dataset: Dataset, filters: SegmentFilters,
+                   attributes: Mapping[str, list[str]]) -> None:
+    ids = [code.id for code in dataset.codebook.codes]
+    for prefix in filters.codes:
+        if not any(code_id.startswith(prefix) for code_id in ids):
+            msg = f"no code id starts with {prefix!r}"
+            raise ExportError(msg, hint="see `qualcode codebook show`")
+    stage_ids = [*dataset.stage_ids(), "unstaged"]
+    for stage in filters.stages:
+        if stage not in stage_ids:
+            msg = f"unknown stage {stage!r}; use one of {', '.join(stage_ids)}"
+            raise ExportError(msg)
+    for name in filters.documents:
+        if name not in dataset.documents:
+            msg = f"no document named {name!r}"
+            raise ExportError(msg, hint="see `qualcode documents`")
+    known = attribute_keys(dataset)
+    for key in attributes:
+        if key not in known:
+            msg = f"no case has the attribute {key!r}"
+            raise ExportError(msg, hint=f"attributes: {', '.join(known) or 'none'}")
+
+
+def _sentences(project: Project) -> dict[str, list[tuple[int, int]]]:
+    with project.read() as conn:
+        return {
+            doc.name: [(s.start, s.end)
+                       for s in store_documents.document_segments(conn, doc.id, "sentence")]
+            for doc in store_documents.all_documents(conn)
+        }
+
+
+def project_label(project: Project) -> str:
+    """The project's file name (or its database URL without credentials)."""
+    if project.path is not None:
+        return project.path.name
+    return project.target.rpartition("@")[2]
+
+
+def provenance_pairs(
+    project: Project,
+    dataset: Dataset,
+    filters: Sequence[tuple[str, str]],
+    *,
+    rows: int,
+    extra: Sequence[tuple[str, str]] = (),
+) -> list[tuple[str, Any]]:
+    """Where an export comes from: tool, project, codebook, filters, date and size."""
+    codebook = dataset.codebook
+    return [
+        ("qualcode version", __version__),
+        ("project", project_label(project)),
+        ("codebook", codebook.name),
+        ("codebook version", codebook.version),
+        ("codebook sha256", codebook.sha256),
+        *filters,
+        *extra,
+        ("exported at", datetime.now(timezone.utc).isoformat(timespec="seconds")),
+        ("rows", rows),
+    ]
+
+
+def segments_workbook(frame: pd.DataFrame, dataset: Dataset,
+                      provenance: Sequence[tuple[str, Any]], output: Path,
+                      warnings: list[str]) -> None:
+    """The segments workbook: segments, codebook, cases and provenance sheets."""
+    from qualcode.export.excel import add_pairs, add_table, new_workbook, save_workbook
+
+    book = new_workbook()
+    used: set[str] = set()
+    add_table(book, "segments", "Coded segments", frame, used, warnings)
+    add_table(book, "codebook", "Codebook", codebook_frame(dataset), used, warnings)
+    add_table(book, "cases", "Cases", cases_frame(dataset), used, warnings)
+    add_pairs(book, "provenance", provenance, used)
+    save_workbook(book, output)
+
+
+def codebook_frame(dataset: Dataset) -> pd.DataFrame:
+    """One row per category and code: id, name, kind, path, stage and the definitions."""
     import pandas as pd
 
-    assert isinstance(frame, pd.DataFrame)
-    with atomic_text(output, newline="") as handle:
-        frame.to_csv(handle, index=False, lineterminator="\n")
+    codebook = dataset.codebook
+    rows = [[code.id, code.name, code.kind, " > ".join(codebook.path(code.id)), code.stage or "",
+             code.definition, code.include, code.exclude] for code in codebook.codes]
+    frame: pd.DataFrame = pd.DataFrame(rows, columns=["id", "name", "kind", "path", "stage",
+                                                      "definition", "include", "exclude"])
+    return frame
+
+
+def cases_frame(dataset: Dataset) -> pd.DataFrame:
+    """One row per case: its name, documents and every attribute."""
+    import pandas as pd
+
+    keys = attribute_keys(dataset)
+    documents: dict[str, list[str]] = {}
+    for name, info in dataset.documents.items():
+        documents.setdefault(info.case or name, []).append(name)
+    rows = [[case, "; ".join(documents.get(case, [])), *(values.get(key, "") for key in keys)]
+            for case, values in sorted(dataset.cases.items(), key=lambda i: i[0].casefold())]
+    frame: pd.DataFrame = pd.DataFrame(rows, columns=["case", "documents", *keys])
+    return frame

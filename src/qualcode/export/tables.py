@@ -8,23 +8,22 @@ and LaTeX, floats are shown with two decimals and line breaks inside cells becom
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode.errors import ExportError
-from qualcode.fileio import atomic_path, atomic_text
+from qualcode.export.excel import is_missing, sheet_name
+from qualcode.export.formats import write_csv
+from qualcode.fileio import atomic_text
 
 if TYPE_CHECKING:
     import pandas as pd
-    from openpyxl.worksheet.worksheet import Worksheet
 
 Tables = Mapping[str, tuple[str, "pd.DataFrame"]]
 
 FORMATS = ("md", "tex", "csv", "xlsx")
 WORKBOOK = "tables.xlsx"
-MAX_WIDTH = 60
 LONG_TEXT = 30
 
 LATEX = {
@@ -34,7 +33,9 @@ LATEX = {
     "“": "``", "”": "''", "‘": "`", "’": "'", "„": ",,", "…": r"\ldots{}",
     "–": "--", "—": "---", "✓": r"\checkmark{}", "\u00a0": "~",
 }
-SHEET_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", "-"))
+
+__all__ = ["FORMATS", "latex_escape", "latex_table", "markdown_table", "sheet_name",
+           "write_tables", "write_workbook"]
 
 
 def write_tables(tables: Tables, output_dir: Path, *, fmt: str) -> list[Path]:
@@ -56,13 +57,12 @@ def write_tables(tables: Tables, output_dir: Path, *, fmt: str) -> list[Path]:
     paths = []
     for key, (title, frame) in tables.items():
         target = output_dir / f"{key}.{fmt}"
-        with atomic_text(target, newline="") as handle:
-            if fmt == "md":
-                handle.write(markdown_table(title, frame))
-            elif fmt == "tex":
-                handle.write(latex_table(key, title, frame))
-            else:
-                frame.to_csv(handle, index=False, lineterminator="\n")
+        if fmt == "csv":
+            write_csv(frame, target)
+        else:
+            with atomic_text(target, newline="") as handle:
+                handle.write(markdown_table(title, frame) if fmt == "md"
+                             else latex_table(key, title, frame))
         paths.append(target)
     return paths
 
@@ -88,15 +88,9 @@ def _ensure_folder(folder: Path) -> None:
 
 # -- plain text helpers -------------------------------------------------------------------
 
-def _is_missing(value: Any) -> bool:
-    import pandas as pd
-
-    return value is None or (not isinstance(value, (str, bytes)) and bool(pd.isna(value)))
-
-
 def cell_text(value: Any) -> str:
     """A cell as one line of text: empty for missing values, floats with two decimals."""
-    if _is_missing(value):
+    if is_missing(value):
         return ""
     if isinstance(value, float):
         return f"{value:.2f}"
@@ -173,75 +167,12 @@ def latex_table(key: str, title: str, frame: pd.DataFrame) -> str:
 
 # -- Excel --------------------------------------------------------------------------------
 
-def sheet_name(key: str, used: set[str]) -> str:
-    """A valid, unused sheet name (at most 31 characters) made from a table key."""
-    base = (key.translate(SHEET_FORBIDDEN).strip("'") or "table")[:31]
-    name, number = base, 1
-    while name.casefold() in used:
-        number += 1
-        suffix = f"~{number}"
-        name = base[: 31 - len(suffix)] + suffix
-    used.add(name.casefold())
-    return name
-
-
-def write_workbook(tables: Tables, target: Path) -> None:
+def write_workbook(tables: Tables, target: Path, warnings: list[str] | None = None) -> None:
     """One workbook with a sheet per table: bold filled header, frozen, filtered."""
-    from openpyxl import Workbook
+    from qualcode.export.excel import add_table, new_workbook, save_workbook
 
-    book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book = new_workbook()
     used: set[str] = set()
     for key, (title, frame) in tables.items():
-        _fill_sheet(book.create_sheet(sheet_name(key, used)), title, frame)
-    with atomic_path(target) as tmp:
-        book.save(tmp)
-
-
-def _excel_value(value: Any) -> Any:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    if _is_missing(value) or value == "":
-        return None
-    if hasattr(value, "item"):  # numpy scalars
-        value = value.item()
-    if isinstance(value, float) and math.isinf(value):
-        return str(value)
-    if isinstance(value, (int, float)):
-        return value
-    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
-
-
-def _put(sheet: Worksheet, row: int, column: int, value: Any) -> int:
-    cell = sheet.cell(row=row, column=column, value=_excel_value(value))
-    if isinstance(cell.value, str):
-        # openpyxl takes a leading "=" for a formula; a transcript quote never is one
-        cell.data_type = "s"
-        return max(len(line) for line in cell.value.splitlines() or [""])
-    return len(str(cell.value)) if cell.value is not None else 0
-
-
-def _fill_sheet(sheet: Worksheet, title: str, frame: pd.DataFrame) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    if sheet.oddHeader is not None:  # printed above each page; "&" starts a field code
-        sheet.oddHeader.center.text = title.replace("&", "&&")
-    if frame.shape[1] == 0:
-        return
-    widths = [_put(sheet, 1, col, name) for col, name in enumerate(frame.columns, start=1)]
-    for number, row in enumerate(frame.itertuples(index=False, name=None), start=2):
-        for col, value in enumerate(row, start=1):
-            widths[col - 1] = max(widths[col - 1], _put(sheet, number, col, value))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDE4EE")
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for col, width in enumerate(widths, start=1):
-        letter = get_column_letter(col)
-        sheet.column_dimensions[letter].width = min(MAX_WIDTH, max(8, width + 2))
-        if width + 2 > MAX_WIDTH:
-            for cell in sheet[letter][1:]:
-                cell.alignment = wrap
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(frame.shape[1])}{len(frame) + 1}"
+        add_table(book, key, title, frame, used, warnings)
+    save_workbook(book, target)

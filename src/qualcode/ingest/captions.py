@@ -36,8 +36,9 @@ CaptionFormat = Literal["vtt", "srt"]
 _HEADER_RE = re.compile(r"WEBVTT(?:[ \t].*)?")
 _SKIPPED_BLOCKS_RE = re.compile(r"(?:NOTE|STYLE|REGION)(?:[ \t].*)?")
 _STAMP_RE = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{1,2})[.,](\d{1,3})")
-_VOICE_RE = re.compile(r"<v(?:\.[^\s>]*)?(?:[ \t]+([^>]*))?>")
-_TAG_RE = re.compile(r"<[^>]*>|\{\\[^}]*\}")
+_VOICE_RE = re.compile(r"<v(?:\.[^\s>]{0,200})?(?:[ \t]+([^>]{0,200}))?>")
+# bounded, so a payload of "<<<<..." cannot make the search quadratic
+_TAG_RE = re.compile(r"<[^>]{0,200}>|\{\\[^}]{0,200}\}")
 _EXAMPLE = {"vtt": "00:00:01.000 --> 00:00:04.000", "srt": "00:00:01,000 --> 00:00:04,000"}
 
 
@@ -122,7 +123,7 @@ def _block_cues(start: int, lines: list[str], *, path: Path, format: CaptionForm
             found = lines[timing].strip()
             message = f"expected a cue timing line such as '{_EXAMPLE[format]}', found {found!r}"
             raise InputError(message, path=path, line=start + timing)
-        begin, end = _timing(lines[timing], path=path, line_no=start + timing)
+        begin, end = _timing(lines[timing], path=path, line_no=start + timing, format=format)
         j = timing + 1
         while j < len(lines) and "-->" not in lines[j]:
             j += 1
@@ -134,15 +135,19 @@ def _block_cues(start: int, lines: list[str], *, path: Path, format: CaptionForm
     return cues
 
 
-def _timing(line: str, *, path: Path, line_no: int) -> tuple[float, float]:
+def _timing(line: str, *, path: Path, line_no: int, format: CaptionFormat) -> tuple[float, float]:
     left, _, right = line.partition("-->")
     fields = right.split()
     begin = _seconds(left.strip())
     end = _seconds(fields[0]) if fields else None
     if begin is None or end is None:
-        raise InputError(f"malformed cue timing {line.strip()!r}", path=path, line=line_no)
+        hint = f"write it like {_EXAMPLE[format]}"
+        message = f"malformed cue timing {line.strip()!r}"
+        raise InputError(message, path=path, line=line_no, hint=hint)
     if end < begin:
-        raise InputError(f"cue ends before it starts {line.strip()!r}", path=path, line=line_no)
+        hint = "correct one of the two times"
+        message = f"cue ends before it starts {line.strip()!r}"
+        raise InputError(message, path=path, line=line_no, hint=hint)
     return begin, end
 
 

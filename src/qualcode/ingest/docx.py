@@ -34,14 +34,18 @@ def _open(path: Path, data: bytes) -> Any:
     from docx.opc.exceptions import PackageNotFoundError
 
     require_zip(data, kind=".docx", path=path)
+    hint = "open it in Word and save it again as a .docx file"
     try:
         return docx.Document(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise InputError("not a valid .docx file (damaged zip archive)", path=path) from None
+        message = "not a valid .docx file (damaged zip archive)"
+        raise InputError(message, path=path, hint=hint) from None
     except (PackageNotFoundError, KeyError, ValueError):
-        raise InputError("not a valid .docx file (no Word document inside)", path=path) from None
+        message = "not a valid .docx file (no Word document inside)"
+        raise InputError(message, path=path, hint=hint) from None
     except SyntaxError as exc:  # lxml's XMLSyntaxError
-        raise InputError(f"not a valid .docx file (broken XML: {exc})", path=path) from None
+        message = f"not a valid .docx file (broken XML: {exc})"
+        raise InputError(message, path=path, hint=hint) from None
 
 
 def _lines(document: Any) -> Iterator[str]:

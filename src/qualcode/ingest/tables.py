@@ -15,16 +15,23 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from qualcode.errors import InputError
 from qualcode.ingest.common import attribute_keys, bytes_sha256, document_name, require_zip
-from qualcode.ingest.normalise import FALLBACK_ENCODING, decode_bytes, normalise_text, read_bytes
+from qualcode.ingest.normalise import (
+    EMPTY_HINT,
+    FALLBACK_ENCODING,
+    decode_bytes,
+    normalise_text,
+    read_bytes,
+)
 from qualcode.ingest.options import ReadOptions
 from qualcode.models import ParsedDocument, Turn
 
 Row = tuple[int, dict[str, str]]
 _DELIMITERS = (",", ";", "\t")
-_SNIFF_CHARS = 64 * 1024
+_SNIFF_CHARS = 4096  # csv.Sniffer is quadratic on some inputs; a few rows are enough
 
 
 def read_rows(path: Path, *, encoding: str | None = None) -> tuple[list[str], list[Row]]:
@@ -56,7 +63,7 @@ def read_table(
 def _csv_records(
     path: Path, data: bytes, *, encoding: str | None
 ) -> tuple[list[tuple[int, list[str]]], str]:
-    text, used = decode_bytes(data, path=path, encoding=encoding)
+    text, used = decode_bytes(data, path=path, encoding=encoding, what="table")
     text = text.lstrip("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     records: list[tuple[int, list[str]]] = []
@@ -82,22 +89,64 @@ def _delimiter(text: str) -> str:
 
 
 def _xlsx_records(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
+    require_zip(data, kind=".xlsx", path=path)
+    # the stored values are read; the formulas only to refuse one that has no stored value
+    values = _workbook(path, data, data_only=True)
+    formulas = _workbook(path, data, data_only=False)
+    try:
+        index = _table_sheet(path, values)
+        formula_rows = formulas.worksheets[index].iter_rows()
+        rows = values.worksheets[index].iter_rows(values_only=True)
+        for number, row in enumerate(rows, start=1):
+            _check_formulas(path, number, row, next(formula_rows, ()))
+            yield number, [_cell(_xlsx_value(value)) for value in row]
+    finally:
+        values.close()
+        formulas.close()
+
+
+def _workbook(path: Path, data: bytes, *, data_only: bool) -> Any:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
-    require_zip(data, kind=".xlsx", path=path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles it cannot read
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            return load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise InputError("not a valid .xlsx file (no workbook inside)", path=path) from None
-    try:
-        sheet = book.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [_cell(_xlsx_value(value)) for value in values]
-    finally:
-        book.close()
+        message = "not a valid .xlsx file (no workbook inside)"
+        hint = "open it in Excel and save it as an .xlsx workbook"
+        raise InputError(message, path=path, hint=hint) from None
+
+
+def _table_sheet(path: Path, book: Any) -> int:
+    """Index of the one sheet with data (the first when all are empty)."""
+    filled = [i for i, sheet in enumerate(book.worksheets) if _has_values(sheet)]
+    if len(filled) > 1:
+        names = ", ".join(repr(book.worksheets[i].title) for i in filled)
+        message = f"has {len(filled)} sheets with data ({names}); qualcode reads one table per file"
+        hint = "move the table to one sheet and delete the others, or save that sheet as CSV"
+        raise InputError(message, path=path, hint=hint)
+    return filled[0] if filled else 0
+
+
+def _has_values(sheet: Any) -> bool:
+    return any(
+        value is not None and str(value).strip()
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+    )
+
+
+def _check_formulas(path: Path, number: int, values: tuple[Any, ...], cells: Any) -> None:
+    for value, cell in zip(values, cells, strict=False):
+        if value is None and getattr(cell, "data_type", None) == "f":
+            formula = str(getattr(cell.value, "text", cell.value))
+            shown = formula if len(formula) <= 40 else formula[:39] + "…"
+            message = (f"cell {cell.coordinate} holds a formula ({shown!r}) without a stored "
+                       "value; qualcode never calculates formulas")
+            hint = "open and save the file in Excel, or paste the cells as values"
+            raise InputError(message, path=path, line=number, hint=hint)
 
 
 def _xlsx_value(value: object) -> str:
@@ -121,7 +170,7 @@ def _cell(value: str) -> str:
 def _shape(path: Path, records: list[tuple[int, list[str]]]) -> tuple[list[str], list[Row]]:
     filled = [(number, cells) for number, cells in records if any(cells)]
     if not filled:
-        raise InputError("file is empty", path=path)
+        raise InputError("file is empty", path=path, hint=EMPTY_HINT)
     (header_row, header), body = filled[0], filled[1:]
     named = _named_columns(path, header_row, header, body)
     rows: list[Row] = []
@@ -129,7 +178,8 @@ def _shape(path: Path, records: list[tuple[int, list[str]]]) -> tuple[list[str],
         extra = [value for value in cells[len(header) :] if value]
         if extra:
             message = f"row has {len(header) + len(extra)} values but the header has {len(header)}"
-            raise InputError(message, path=path, line=number)
+            hint = "put values that contain the delimiter in double quotes, or name the extra columns"
+            raise InputError(message, path=path, line=number, hint=hint)
         rows.append((number, {name: _at(cells, i) for i, name in named}))
     return [name for _, name in named], rows
 

@@ -10,6 +10,7 @@ from qualcode.errors import InputError
 from qualcode.ingest.common import attribute_key, bytes_sha256, document_name
 from qualcode.ingest.normalise import load_text, normalise_text
 from qualcode.ingest.options import ReadOptions
+from qualcode.ingest.sniff import yaml_too_deep
 from qualcode.ingest.transcript import parse_transcript
 from qualcode.models import ParsedDocument
 
@@ -85,6 +86,10 @@ def _front_matter(lines: list[str], *, path: Path) -> dict[str, str]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    deep = yaml_too_deep("\n".join(lines))
+    if deep is not None:
+        hint = "keep the front matter to simple name: value lines"
+        raise InputError("front matter is nested too deeply", path=path, line=deep + 1, hint=hint)
     try:
         loaded = YAML(typ="safe", pure=True).load("\n".join(lines))
     except MarkedYAMLError as exc:

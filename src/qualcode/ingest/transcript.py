@@ -93,7 +93,7 @@ comment comments observation observations aside see attendees participants prese
 absent agenda pseudonym age gender occupation role id file audio video link url email
 phone
 """
-_PARTICLES = frozenset(_PARTICLE_WORDS.split())
+NAME_PARTICLES = frozenset(_PARTICLE_WORDS.split())
 _NOT_SPEAKERS = frozenset(_NOT_SPEAKER_WORDS.split()) | {
     "transcribed by",
     "interview date",
@@ -162,7 +162,7 @@ def _is_name_word(word: str, *, first: bool) -> bool:
         return False
     if not word[0].islower() or any(ch.isdigit() for ch in word):
         return True
-    return not first and word in _PARTICLES
+    return not first and word in NAME_PARTICLES
 
 
 def _is_mark(ch: str) -> bool:

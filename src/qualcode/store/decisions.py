@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from qualcode.models import Coding
+from qualcode.models import Coding, under_prefix
 from qualcode.store import schema
 from qualcode.store.codings import coding_query, ensure_coder, row_to_coding
 
@@ -67,12 +67,8 @@ def pending_suggestions(
         query = query.order_by(schema.documents.c.name, c.start, c.end, c.code_id)
     found = [row_to_coding(row) for row in conn.execute(query)]
     if code_prefixes:
-        found = [s for s in found if any(_has_prefix(s.code, p) for p in code_prefixes)]
+        found = [s for s in found if under_prefix(s.code, code_prefixes)]
     return found
-
-
-def _has_prefix(code: str, prefix: str) -> bool:
-    return code == prefix or code.startswith(prefix.rstrip(".") + ".")
 
 
 def decide(
@@ -136,3 +132,8 @@ def list_runs(conn: Connection, *, kind: str | None = None) -> list[Run]:
         query = query.where(schema.runs.c.kind == kind)
     return [Run(r.id, r.kind, r.actor, json.loads(r.params), r.status, r.started_at, r.finished_at)
             for r in conn.execute(query)]
+
+
+def set_memo(conn: Connection, coding_id: int, memo: str | None) -> None:
+    """Set (or clear) the memo of a coding, leaving its status and coder alone."""
+    conn.execute(update(schema.codings).where(schema.codings.c.id == coding_id).values(memo=memo))

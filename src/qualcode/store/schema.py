@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -178,4 +179,18 @@ events = Table(
     Column("entity", String(32), nullable=False),
     Column("entity_id", String(255)),
     Column("payload", Text, nullable=False, default="{}"),
+)
+
+classifiers = Table(
+    "classifiers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", String(32), nullable=False),
+    Column("codebook_version", Integer, ForeignKey("codebooks.version"), nullable=False),
+    Column("coder", String(255)),
+    Column("unit", String(16), nullable=False),
+    Column("labels", Text, nullable=False, default="[]"),
+    Column("params", Text, nullable=False, default="{}"),
+    Column("metrics", Text, nullable=False, default="{}"),
+    Column("data", LargeBinary, nullable=False),
 )

@@ -1,0 +1,146 @@
+"""The learned part: a spaCy ``textcat_multilabel`` trained from scratch on accepted codings.
+
+What the classifier sees of a unit (its "words"):
+
+- the lemmas of the unit, lower-cased, in order (the bag-of-words model adds bigrams);
+- one token per code whose cues fire in the unit (``cue:<code>``), and a second one when
+  the cue evidence is strong (``cue+:<code>``), so the model learns which cues this coder
+  trusts;
+- the content lemmas of the question the unit answers (``q:<lemma>``) and the categories
+  its cues point to (``qcat:<category>``): questions frame answers.
+
+It predicts every code the coder used, and every category (``category:<id>``: the unit has
+some code of it), which gives the combination a steadier signal for rare codes.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from qualcode import nlp
+from qualcode.assist.analysis import Analysis
+from qualcode.errors import UserError
+
+CATEGORY = "category:"
+CUE_FLOOR = 0.2  # cue score that adds a cue:<code> token
+CUE_STRONG = 0.5  # ... and a cue+:<code> token
+ASKED_FLOOR = 0.3  # cue score in the question that adds a qcat:<category> token
+
+
+@dataclass(frozen=True)
+class TextcatParams:
+    """Training settings of the classifier (stored with it)."""
+
+    ngram_size: int = 2
+    length: int = 2**14
+    epochs: int = 10
+    learn_rate: float = 0.01
+    dropout: float = 0.1
+    batch_size: int = 32
+    seed: int = 0
+    bags: int = 3  # models trained with different shuffles, their probabilities averaged
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def unit_words(analysis: Analysis, index: int, categories: Mapping[str, str]) -> list[str]:
+    """What the classifier reads for unit ``index`` (see the module docstring)."""
+    item = analysis.analysed[index]
+    words = [lemma for lemma, brk in zip(item.lemmas, item.breaks, strict=True)
+             if not brk and lemma.strip()]
+    for code, found in sorted(analysis.cues[index].items()):
+        if found.score >= CUE_FLOOR:
+            words.append(f"cue:{code}")
+        if found.score >= CUE_STRONG:
+            words.append(f"cue+:{code}")
+    words.extend(f"q:{lemma}" for lemma in analysis.question_lemmas(index))
+    asked = {categories.get(code, "") for code, s in analysis.asked[index].items()
+             if s >= ASKED_FLOOR}
+    words.extend(f"qcat:{category}" for category in sorted(asked) if category)
+    return words
+
+
+def unit_labels(codes: set[str], categories: Mapping[str, str]) -> set[str]:
+    """A unit's codes and the categories they belong to."""
+    return codes | {CATEGORY + categories[c] for c in codes if c in categories}
+
+
+def label_set(positives: Sequence[set[str]], categories: Mapping[str, str]) -> list[str]:
+    """Every label with at least one positive unit, sorted."""
+    found: set[str] = set()
+    for codes in positives:
+        found |= unit_labels(codes, categories)
+    return sorted(found)
+
+
+def train(
+    analysis: Analysis,
+    positives: Sequence[set[str]],
+    labels: Sequence[str],
+    categories: Mapping[str, str],
+    params: TextcatParams,
+) -> bytes:
+    """Train the classifier (``params.bags`` models) on the units of ``analysis``; returns
+    the models packed into one string of bytes."""
+    examples = [(unit_words(analysis, i, categories), sorted(unit_labels(positives[i], categories)))
+                for i in range(len(analysis.units))]
+    return pack([nlp.train_textcat(examples, labels, ngram_size=params.ngram_size,
+                                   length=params.length, epochs=params.epochs,
+                                   dropout=params.dropout, batch_size=params.batch_size,
+                                   learn_rate=params.learn_rate, seed=params.seed + bag)
+                 for bag in range(params.bags)])
+
+
+def predict(
+    data: bytes,
+    labels: Sequence[str],
+    analysis: Analysis,
+    categories: Mapping[str, str],
+    params: TextcatParams,
+) -> list[dict[str, float]]:
+    """The probability of every label for each unit of ``analysis`` (the mean over bags)."""
+    if not analysis.units:
+        return []
+    words = [unit_words(analysis, i, categories) for i in range(len(analysis.units))]
+    models = unpack(data)
+    total: list[dict[str, float]] = [dict.fromkeys(labels, 0.0) for _ in words]
+    for part in models:
+        textcat = nlp.Textcat(part, labels, ngram_size=params.ngram_size, length=params.length)
+        for sums, probs in zip(total, textcat.scores(words), strict=True):
+            for label, p in probs.items():
+                sums[label] += p / len(models)
+    return total
+
+
+_MAGIC = b"qualcode-textcat-1"
+
+
+def pack(parts: Sequence[bytes]) -> bytes:
+    """Several models in one compressed string of bytes (no pickle: a project may come
+    from someone else, and loading must not run code)."""
+    header = _MAGIC + struct.pack("<I", len(parts)) + b"".join(struct.pack("<Q", len(p))
+                                                              for p in parts)
+    return zlib.compress(header + b"".join(parts), 1)
+
+
+def unpack(data: bytes) -> list[bytes]:
+    """The models :func:`pack` packed."""
+    raw = zlib.decompress(data)
+    if not raw.startswith(_MAGIC):
+        msg = "the stored classifier is not in a format this qualcode understands"
+        raise UserError(msg, hint="train a new one with `qualcode learn`")
+    offset = len(_MAGIC)
+    (count,) = struct.unpack_from("<I", raw, offset)
+    offset += 4
+    sizes = struct.unpack_from(f"<{count}Q", raw, offset)
+    offset += 8 * count
+    parts = []
+    for size in sizes:
+        parts.append(raw[offset : offset + size])
+        offset += size
+    return parts

@@ -1,0 +1,104 @@
+"""Units of text that suggestions are made for: stored sentences or whole turns.
+
+A unit is a sentence segment or a speaker turn (trimmed of surrounding white space) of
+one document. Interviewer turns and turns of other speakers are left out unless asked
+for: questions mention every topic, and answers are what gets coded.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from qualcode.errors import UserError
+from qualcode.ingest.transcript import strip_span
+from qualcode.models import Coding, Turn
+from qualcode.store import documents as store_documents
+
+UNITS = ("sentence", "turn")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One sentence or turn: ``text == document text[start:end]``.
+
+    ``question`` is the last interviewer turn before the unit's turn (empty if none): the
+    question a participant answers says a lot about what the answer is about.
+    """
+
+    document: str
+    start: int
+    end: int
+    turn: int
+    speaker: str
+    role: str
+    text: str
+    question: str = ""
+
+
+def check_unit(unit: str) -> None:
+    if unit not in UNITS:
+        msg = f"unknown unit {unit!r}; use one of {', '.join(UNITS)}"
+        raise UserError(msg)
+
+
+def load_units(
+    conn: Connection,
+    *,
+    unit: str = "sentence",
+    documents: Iterable[str] | None = None,
+    include_interviewer: bool = False,
+) -> list[Unit]:
+    """The units of the project (or of ``documents``), in document and text order."""
+    check_unit(unit)
+    wanted = set(documents) if documents is not None else None
+    units: list[Unit] = []
+    for doc in store_documents.all_documents(conn):
+        if wanted is not None and doc.name not in wanted:
+            continue
+        turns = store_documents.document_turns(conn, doc.id)
+        asked = _questions(doc.text, turns)
+        if unit == "turn":
+            spans = [(i, t.start, t.end) for i, t in enumerate(turns)]
+        else:
+            spans = [(s.turn, s.start, s.end)
+                     for s in store_documents.document_segments(conn, doc.id, "sentence")]
+        for index, start, end in spans:
+            turn = turns[index]
+            span = strip_span(doc.text, start, end)
+            if span is None or (turn.role != "participant" and not include_interviewer):
+                continue
+            units.append(Unit(doc.name, span[0], span[1], index, turn.speaker, turn.role,
+                              doc.text[span[0] : span[1]], asked[index]))
+    return units
+
+
+def _questions(text: str, turns: Sequence[Turn]) -> list[str]:
+    """For each turn, the text of the last interviewer turn before it."""
+    found: list[str] = []
+    last = ""
+    for turn in turns:
+        found.append(last)
+        if turn.role == "interviewer":
+            last = text[turn.start : turn.end].strip()
+    return found
+
+
+def coded_units(units: Sequence[Unit], codings: Iterable[Coding]) -> list[set[str]]:
+    """For each unit, the codes of the codings that overlap it."""
+    by_document: dict[str, list[int]] = {}
+    for index, item in enumerate(units):
+        by_document.setdefault(item.document, []).append(index)
+    ends = {name: [units[i].end for i in indexes] for name, indexes in by_document.items()}
+    found: list[set[str]] = [set() for _ in units]
+    for coding in codings:
+        indexes = by_document.get(coding.document, [])
+        # units are in text order and do not overlap, so their ends are sorted
+        position = bisect_left(ends.get(coding.document, []), coding.start + 1)
+        while position < len(indexes) and units[indexes[position]].start < coding.end:
+            found[indexes[position]].add(coding.code)
+            position += 1
+    return found

@@ -1,0 +1,222 @@
+"""Spotting personal data in text, and masking what was found.
+
+Each detector is a regular expression, often followed by a check that removes look-alikes
+(a checksum for IBANs and card numbers, a valid range for IP addresses, a count of digits
+for phone numbers). Detectors return spans; what they found leaves this module only
+through :func:`mask`, which keeps a letter or two and the shape, never the value.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal[
+    "email", "url", "ip_address", "phone", "postcode", "street_address", "date_of_birth",
+    "iban", "card_number", "id_number", "speaker_name", "listed_name", "person", "place",
+    "organisation",
+]  # fmt: skip
+
+KIND_NAMES: dict[str, str] = {
+    "email": "e-mail address", "url": "web address", "ip_address": "IP address",
+    "phone": "phone number", "postcode": "postcode", "street_address": "street address",
+    "date_of_birth": "date of birth", "iban": "bank account (IBAN)",
+    "card_number": "payment card number", "id_number": "identity number",
+    "speaker_name": "speaker label with a real name", "listed_name": "name from your list",
+    "person": "person's name", "place": "place name", "organisation": "organisation name",
+}  # fmt: skip
+
+
+_LAST_DIGITS_SHOWN = frozenset({"phone", "iban", "card_number", "id_number"})
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A span of a text that looks like personal data."""
+
+    start: int
+    end: int
+    kind: Kind
+
+
+_MONTHS = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+           r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+_DATE = (rf"\d{{1,2}}[./-]\d{{1,2}}[./-](?:19|20)?\d{{2}}|(?:19|20)\d{{2}}-\d{{1,2}}-\d{{1,2}}"
+         rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:of\s+)?{_MONTHS},?\s+(?:19|20)\d{{2}}"
+         rf"|{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}}|{_MONTHS}\s+(?:19|20)\d{{2}}")
+_STREET_WORDS = (r"Street|St\.|Road|Rd\.?|Avenue|Ave\.?|Lane|Ln\.?|Drive|Dr\.|Boulevard|Blvd\.?|"
+                 r"Way|Court|Ct\.|Place|Pl\.|Square|Sq\.|Terrace|Close|Crescent|Gardens|Grove")
+_TLDS = ("com|org|net|edu|gov|int|mil|io|ai|co|uk|de|fr|nl|eu|es|it|ch|at|be|se|no|dk|fi|pl|"
+         "info|biz|me|app|dev|ly|tv")
+_US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|"
+              "NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC")
+
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}"
+                    r"\.[A-Za-z]{2,24}(?![\w-])")
+_URL = re.compile(rf"\b(?:https?|ftp)://[^\s<>\"')\]]+|\bwww\.[^\s<>\"')\]]+"
+                  rf"|(?<![\w.-])(?:[A-Za-z0-9-]{{1,63}}\.){{1,8}}(?:{_TLDS})\b"
+                  rf"(?:/[^\s<>\"')\]]*)?(?!\.\w)")
+_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\d)")
+_IPV6 = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
+_PHONE = re.compile(r"(?<![\w+.()/-])(?:\+|00|\()?\d[\d ()./-]{5,22}\d(?![\w])")
+_US_PHONE = re.compile(r"^\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}$")
+_DATE_ONLY = re.compile(rf"^(?:{_DATE})$")
+_BIRTH = re.compile(rf"(?:\bborn\b|\bbirth(?:day)?\b|\bD\.?O\.?B\b|\bgeboren\b|\bnée?\b)"
+                    rf"[^.\n]{{0,30}}?(?P<date>{_DATE})", re.IGNORECASE)
+_UK_POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?\d[ABD-HJLNP-UW-Z]{2}\b")
+_CA_POSTCODE = re.compile(r"\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d\b")
+_US_ZIP = re.compile(rf",\s{{0,3}}(?:{_US_STATES})\s{{1,3}}(?P<zip>\d{{5}}(?:-\d{{4}})?)\b")
+_CITY_CODE = re.compile(r"\b\d{5}\s+[A-ZÄÖÜ][a-zäöüß]+(?:[ -][A-ZÄÖÜ][a-zäöüß]+)?\b")
+_STREET = re.compile(
+    rf"\b\d{{1,5}}[A-Za-z]?,?\s{{1,3}}(?:[A-Z][\w'’-]{{0,30}}\s{{1,3}}){{1,3}}(?:{_STREET_WORDS})(?!\w)"
+    r"|(?<![\w-])[A-ZÄÖÜ][\wäöüß-]{0,30}(?:straße|strasse|str\.|weg|gasse|allee|platz|damm)"
+    r"\s{1,3}\d{1,4}[a-z]?\b"
+    r"|\b\d{1,4},?\s+(?:rue|avenue|boulevard|place|chemin|via|viale|calle|avenida)\s+\w+",
+)
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+_CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+_SSN = re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b")
+_NINO = re.compile(r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?"
+                   r"\d{2} ?[A-D]\b")
+_ID_CONTEXT = re.compile(
+    r"\b(?:ID|passport|licen[cs]e|social security|national insurance|tax|account|member(?:ship)?|"
+    r"customer|student|employee|patient|insurance)\s{0,3}(?:no\.?|number|nr\.?|#)?\s{0,3}:?"
+    r"\s{0,3}(?P<id>[A-Z0-9][A-Z0-9-]{5,30})\b", re.IGNORECASE)
+
+
+def find_all(text: str) -> list[Hit]:
+    """Every fast detector over ``text``; overlapping hits keep the earliest, longest one."""
+    hits = [hit for detector in _DETECTORS for hit in detector(text)]
+    return without_overlaps(hits)
+
+
+def without_overlaps(hits: list[Hit]) -> list[Hit]:
+    """Hits in text order, dropping any that overlaps one already kept."""
+    kept: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: (h.start, -(h.end - h.start))):
+        if not kept or hit.start >= kept[-1].end:
+            kept.append(hit)
+    return kept
+
+
+def _spans(pattern: re.Pattern[str], text: str, kind: Kind, group: int | str = 0,
+           accept: Callable[[str], bool] | None = None) -> Iterator[Hit]:
+    for match in pattern.finditer(text):
+        value = match.group(group)
+        if value and (accept is None or accept(value)):
+            yield Hit(match.start(group), match.end(group), kind)
+
+
+def _emails(text: str) -> Iterator[Hit]:
+    return _spans(_EMAIL, text, "email")
+
+
+def _urls(text: str) -> Iterator[Hit]:
+    return _spans(_URL, text, "url", accept=lambda v: "@" not in v)
+
+
+def _ips(text: str) -> Iterator[Hit]:
+    yield from _spans(_IPV4, text, "ip_address", accept=_valid_ip)
+    yield from _spans(_IPV6, text, "ip_address", accept=_ipv6_like)
+
+
+def _ipv6_like(value: str) -> bool:
+    return ("::" in value or value.count(":") == 7) and _valid_ip(value)
+
+
+def _valid_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _phones(text: str) -> Iterator[Hit]:
+    return _spans(_PHONE, text, "phone", accept=_phone_like)
+
+
+def _phone_like(value: str) -> bool:
+    digits = sum(ch.isdigit() for ch in value)
+    if not 7 <= digits <= 15 or _DATE_ONLY.match(value) or value.count("(") != value.count(")"):
+        return False
+    international = value.startswith(("+", "00"))
+    national = value.startswith(("(", "0")) and digits >= 9
+    return international or national or bool(_US_PHONE.match(value))
+
+
+def _dates_of_birth(text: str) -> Iterator[Hit]:
+    return _spans(_BIRTH, text, "date_of_birth", group="date")
+
+
+def _addresses(text: str) -> Iterator[Hit]:
+    yield from _spans(_UK_POSTCODE, text, "postcode")
+    yield from _spans(_CA_POSTCODE, text, "postcode")
+    yield from _spans(_US_ZIP, text, "postcode", group="zip")
+    yield from _spans(_CITY_CODE, text, "postcode")
+    yield from _spans(_STREET, text, "street_address")
+
+
+def _ids(text: str) -> Iterator[Hit]:
+    yield from _spans(_IBAN, text, "iban", accept=_iban_valid)
+    yield from _spans(_CARD, text, "card_number", accept=_luhn_valid)
+    yield from _spans(_SSN, text, "id_number")
+    yield from _spans(_NINO, text, "id_number")
+    yield from _spans(_ID_CONTEXT, text, "id_number", group="id",
+                      accept=lambda v: sum(ch.isdigit() for ch in v) >= 5)
+
+
+def _iban_valid(value: str) -> bool:
+    """ISO 13616: move the first four characters to the end; as a number, mod 97 is 1."""
+    compact = value.replace(" ", "")
+    if not 15 <= len(compact) <= 34:
+        return False
+    digits = "".join(str(int(ch, 36)) for ch in compact[4:] + compact[:4])
+    return int(digits) % 97 == 1
+
+
+def _luhn_valid(value: str) -> bool:
+    digits = [int(ch) for ch in value if ch.isdigit()]
+    if not 13 <= len(digits) <= 19 or len(set(digits)) == 1:
+        return False
+    total = 0
+    for index, digit in enumerate(reversed(digits)):
+        doubled = digit * 2 if index % 2 else digit
+        total += doubled - 9 if doubled > 9 else doubled
+    return total % 10 == 0
+
+
+_DETECTORS: tuple[Callable[[str], Iterator[Hit]], ...] = (
+    _emails, _urls, _ips, _ids, _dates_of_birth, _phones, _addresses,
+)
+
+
+def mask(value: str, kind: str) -> str:
+    """``value`` with all but a letter or two replaced, keeping its shape.
+
+    ``jane.doe@example.org`` becomes ``j***@e***.org``; a word keeps its first letter
+    (``A*** S***``); digits become ``*``, except the last two of a phone, account, card
+    or identity number.
+    """
+    if kind == "email":
+        local, _, domain = value.partition("@")
+        labels = domain.split(".")
+        return f"{local[:1]}***@{labels[0][:1]}***.{labels[-1]}"
+    if kind == "url":
+        host = re.sub(r"^\w+://", "", value).split("/", 1)[0]
+        labels = host.split(".")
+        return f"{labels[0][:1]}***.{labels[-1]}" + ("/***" if "/" in value.rstrip("/") else "")
+    pieces = re.split(r"([^\W_]+)", value)  # separators at even, words at odd positions
+    numbers = [i for i in range(1, len(pieces), 2) if pieces[i].isdigit()]
+    keep = numbers[-1] if kind in _LAST_DIGITS_SHOWN and numbers else None
+    for i in range(1, len(pieces), 2):
+        word = pieces[i]
+        if word.isdigit():
+            shown = word[-2:] if i == keep else ""
+            pieces[i] = "*" * (len(word) - len(shown)) + shown
+        else:
+            pieces[i] = (word[0] if word[0].isalpha() else "*") + "***"
+    return "".join(pieces)
