@@ -1,0 +1,159 @@
+"""The qualcode benchmark: time every step against spaCy's tokenizer and a naive autocoder.
+
+    python benchmarks/run.py [--sizes 10 100 ...] [--words N] [--quick] [--out DIR]
+
+Each size runs in a fresh process (benchmarks/steps.py), so its peak memory is its own;
+the baselines run in that same process on the same texts. Writes RESULTS.md and
+results.json into --out (default: this folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import corpus
+
+from qualcode.codebook import load_codebook
+
+STEPS = ("ingest", "suggest_cues_60", "suggest_cues_600", "learn", "suggest_model", "tables",
+         "export_segments_csv", "export_segments_xlsx", "export_qdpx")
+BASELINES = ("tokenizer_floor", "naive_60", "naive_600")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 300])
+    parser.add_argument("--words", type=int, default=5000, help="words per transcript")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes; checks it runs")
+    parser.add_argument("--out", type=Path, default=HERE, help="where RESULTS.md goes")
+    parser.add_argument("--survey", type=int, default=20_000,
+                        help="answers in the survey-style CSV (0 skips it)")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes, args.words, args.survey = [3], 300, 200
+    return args
+
+
+def machine() -> dict[str, Any]:
+    """CPU, cores, memory and the versions that matter."""
+    from importlib.metadata import version
+
+    cpu = platform.processor() or platform.machine()
+    info = Path("/proc/cpuinfo")
+    if info.exists():
+        names = [ln.split(":", 1)[1].strip() for ln in info.read_text().splitlines()
+                 if ln.startswith("model name")]
+        cpu = names[0] if names else cpu
+    ram = None
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        total = meminfo.read_text().splitlines()[0].split()[1]
+        ram = round(int(total) / 1024 / 1024, 1)
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gb": ram, "os": platform.platform(),
+            "python": platform.python_version(), "spacy": version("spacy"),
+            "qualcode": version("qualcode")}
+
+
+def help_seconds() -> float:
+    """Wall time of ``qualcode --help`` in a fresh interpreter (best of three)."""
+    command = [sys.executable, "-m", "qualcode", "--help"]
+    times = []
+    for _ in range(3):
+        began = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        times.append(time.perf_counter() - began)
+    return round(min(times), 3)
+
+
+def run_size(files: list[Path], codebooks: dict[str, str], cues: dict[str, Any],
+             work: Path) -> dict[str, Any]:
+    spec = {"files": [str(f) for f in files], "codebooks": codebooks, "cues": cues,
+            "work": str(work)}
+    spec_path = work.with_suffix(".json")
+    work.parent.mkdir(parents=True, exist_ok=True)
+    spec_path.write_text(json.dumps(spec), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(HERE / "steps.py"), str(spec_path)],
+                          check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def run_survey(answers: int, work: Path, seed: int) -> dict[str, Any]:
+    table = corpus.write_survey(work / "survey.csv", answers, seed=seed)
+    done = subprocess.run([sys.executable, str(HERE / "survey.py"), str(table),
+                           str(work / "survey")], check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def ratios(size: dict[str, Any]) -> dict[str, float]:
+    """The headline ratios of one size (see RESULTS.md for what each means)."""
+    s = {name: step["seconds"] for name, step in size["steps"].items()}
+    return {
+        "ingest_suggest_vs_tokenizer": round(s["tokenizer_floor"] / (s["ingest"] + s["suggest_cues_60"]), 3),
+        "suggest_speedup_vs_naive_60": round(s["naive_60"] / s["suggest_cues_60"], 2),
+        "suggest_speedup_vs_naive_600": round(s["naive_600"] / s["suggest_cues_600"], 2),
+        "suggest_600_over_60": round(s["suggest_cues_600"] / s["suggest_cues_60"], 2),
+        "naive_600_over_60": round(s["naive_600"] / s["naive_60"], 2),
+    }
+
+
+def growth(sizes: list[dict[str, Any]]) -> dict[str, Any]:
+    """From the smallest to the largest size: how time per word and peak memory grew."""
+    if len(sizes) < 2:
+        return {}
+    small, large = sizes[0], sizes[-1]
+    scale = large["words"] / small["words"]
+    per_step = {name: round(large["steps"][name]["seconds"] / small["steps"][name]["seconds"]
+                            / scale, 2) for name in STEPS if small["steps"][name]["seconds"] > 0}
+    return {"from_documents": small["documents"], "to_documents": large["documents"],
+            "words_factor": round(scale, 1), "time_per_word_factor": per_step,
+            "peak_rss_factor": round(large["peak_rss_mb"] / small["peak_rss_mb"], 2)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="qualcode-bench-") as temp:
+        work = Path(temp)
+        files = corpus.write_transcripts(work / "corpus", max(args.sizes), words=args.words,
+                                         seed=args.seed)
+        large = corpus.large_codebook(600, seed=args.seed)
+        codebooks = {"60": str(corpus.BASE_CODEBOOK),
+                     "600": str(corpus.write_codebook(work / "codebook-600.yaml", large))}
+        cues = {"60": corpus.code_cues(load_codebook(corpus.BASE_CODEBOOK)),
+                "600": corpus.code_cues(large)}
+        sizes = []
+        for count in args.sizes:
+            size = run_size(files[:count], codebooks, cues, work / f"size-{count}")
+            size["ratios"] = ratios(size)
+            sizes.append(size)
+            print(f"{count} documents: {size['steps']['ingest']['seconds']} s ingest, "
+                  f"peak {size['peak_rss_mb']} MB", file=sys.stderr)
+        survey = run_survey(args.survey, work, args.seed) if args.survey else None
+    results = {"machine": machine(), "quick": args.quick, "words_per_document": args.words,
+               "help_seconds": help_seconds(), "sizes": sizes, "growth": growth(sizes), "survey": survey,
+               "command": "python benchmarks/run.py " + " ".join(argv if argv is not None
+                                                                 else sys.argv[1:])}
+    (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    from report import markdown
+
+    notes = HERE / "NOTES.md"  # analysis written by hand, kept across runs
+    text = markdown(results, notes.read_text(encoding="utf-8") if notes.exists() else "")
+    (args.out / "RESULTS.md").write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""One benchmark size, measured in a process of its own (so its peak RSS is its own).
+
+Run by :mod:`run` as ``python benchmarks/steps.py SPEC.json``; prints one JSON object.
+Every step is timed with ``perf_counter``; after each step the process's peak RSS so far
+(``ru_maxrss``) and the project's size on disk are recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from qualcode.assist.learn import learn
+from qualcode.assist.suggest import suggest
+from qualcode.assist.units import load_units
+from qualcode.corpus import ingest_paths
+from qualcode.export.segments import export_segments
+from qualcode.pipeline import build_tables
+from qualcode.project import install_codebook
+from qualcode.refi.writer import export_qdpx
+from qualcode.store import codings as store_codings
+from qualcode.store import decisions as store_decisions
+from qualcode.store import open_project
+
+REVIEWED = 5  # documents whose cue suggestions are accepted, to give learn() something
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def disk_mb(path: Path) -> float:
+    files = [path, path.with_name(path.name + "-wal")]
+    return round(sum(f.stat().st_size for f in files if f.exists()) / 1e6, 2)
+
+
+class Timer:
+    """Collects one record per step: seconds, words per second, peak RSS, project size."""
+
+    def __init__(self, words: int, project: Path) -> None:
+        self.words, self.project, self.steps = words, project, {}  # type: ignore[var-annotated]
+
+    def time(self, name: str, action: Callable[[], Any], *, words: int | None = None) -> Any:
+        began = time.perf_counter()
+        value = action()
+        seconds = time.perf_counter() - began
+        counted = self.words if words is None else words
+        self.steps[name] = {"seconds": round(seconds, 4),
+                            "words_per_second": round(counted / seconds) if seconds and counted else None,
+                            "peak_rss_mb": peak_mb(),
+                            "project_mb": disk_mb(self.project) if self.project.exists() else 0}
+        return value
+
+
+def tokenizer_floor(nlp: Any, texts: Sequence[str]) -> None:
+    """spaCy's floor: the blank English tokenizer over the texts, nothing else."""
+    for _doc in nlp.pipe(texts, batch_size=64):
+        pass
+
+
+def warm_up() -> Any:
+    """Load spaCy and qualcode's cached pipelines once, so no step pays for it."""
+    import spacy
+
+    from qualcode import nlp
+
+    nlp.pipeline()
+    nlp.lemma_pipeline()
+    return spacy.blank("en")
+
+
+def naive_autocoder(sentences: Sequence[str], cues: dict[str, tuple[str, ...]]) -> set[tuple[int, str]]:
+    """What keyword autocoders do: every sentence, every cue of every code, a substring test."""
+    found: set[tuple[int, str]] = set()
+    for number, sentence in enumerate(sentences):
+        lowered = sentence.lower()
+        for code, phrases in cues.items():
+            for phrase in phrases:
+                if phrase in lowered:
+                    found.add((number, code))
+                    break
+    return found
+
+
+def copy_project(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite project (the backup API also copies the WAL's pages)."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+
+
+def accept_some(project: Any, documents: int) -> int:
+    """Accept every suggestion in the first ``documents`` documents, as a reviewer would."""
+    with project.write() as conn:
+        pending = store_codings.find_codings(conn, statuses=["suggested"])
+        names = sorted({c.document for c in pending})[:documents]
+        chosen = [c for c in pending if c.document in names]
+        for coding in chosen:
+            assert coding.id is not None
+            store_decisions.decide(conn, coding.id, status="accepted", coder="researcher")
+    return len(chosen)
+
+
+def measure(spec: dict[str, Any]) -> dict[str, Any]:
+    """Every step for one corpus size; see the module docstring."""
+    files = [Path(p) for p in spec["files"]]
+    work = Path(spec["work"])
+    work.mkdir(parents=True, exist_ok=True)
+    texts = [f.read_text(encoding="utf-8") for f in files]
+    words = sum(len(t.split()) for t in texts)
+    path = work / "bench.qualcode"
+    timer = Timer(words, path)
+    blank = timer.time("startup", warm_up, words=0)
+    timer.time("tokenizer_floor", partial(tokenizer_floor, blank, texts))
+    del texts  # the corpus is not held while qualcode runs
+    result: dict[str, Any] = {"documents": len(files), "words": words}
+    with open_project(path) as project:
+        timer.time("codebook_60", lambda: install_codebook(project, Path(spec["codebooks"]["60"])),
+                   words=0)
+        timer.time("ingest", lambda: ingest_paths(project, files))
+        large = work / "bench-600.qualcode"
+        copy_project(path, large)
+        report = timer.time("suggest_cues_60", lambda: suggest(project))
+        result["suggestions_60"] = report.added
+        with project.read() as conn:
+            sentences = [u.text for u in load_units(conn)]
+        result["sentences"] = len(sentences)
+        naive = {}
+        for size, cues in spec["cues"].items():
+            found = timer.time(f"naive_{size}", partial(naive_autocoder, sentences, cues))
+            naive[size] = len(found)
+        result["naive_pairs"] = naive
+        del sentences
+    with open_project(large) as other:
+        timer.time("codebook_600", lambda: install_codebook(
+            other, Path(spec["codebooks"]["600"]), force=True), words=0)
+        report = timer.time("suggest_cues_600", lambda: suggest(other))
+        result["suggestions_600"] = report.added
+    large.unlink()
+    with open_project(path) as project:
+        result["accepted"] = accept_some(project, REVIEWED)
+        timer.time("learn", lambda: learn(project))
+        report = timer.time("suggest_model", lambda: suggest(project, method="model"))
+        result["suggestions_model"] = report.added
+        timer.time("tables", lambda: build_tables(project, status="all"))
+        out = work / "out"
+        out.mkdir(exist_ok=True)
+        for fmt in ("csv", "xlsx"):
+            exported = timer.time(f"export_segments_{fmt}", partial(
+                export_segments, project, out / f"segments.{fmt}", status="all"))
+        result["exported_rows"] = exported.rows
+        refi = timer.time("export_qdpx", lambda: export_qdpx(project, out / "project.qdpx",
+                                                             status="all"))
+        result["qdpx_codings"] = refi.codings
+    result["steps"] = timer.steps
+    result["peak_rss_mb"] = peak_mb()
+    result["project_mb"] = disk_mb(path)
+    return result
+
+
+if __name__ == "__main__":
+    spec = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+    print(json.dumps(measure(spec)))
