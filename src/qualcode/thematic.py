@@ -15,7 +15,7 @@ Conventions shared by every builder:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -228,6 +228,22 @@ def _families(codes: list[Code]) -> list[tuple[str, list[Code]]]:
     return list(families.items())
 
 
+def _family_rows(
+    ds: Dataset, by_code: dict[str, set[str]], cells: Callable[[set[str]], list[Any]]
+) -> list[list[Any]]:
+    """A row per motivation code, and after each family a subtotal row over its cases."""
+    rows: list[list[Any]] = []
+    for group, codes in _families(motivation_codes(ds)):
+        family = _label(group)
+        union: set[str] = set()
+        for code in codes:
+            coded = by_code.get(code.id, set())
+            union |= coded
+            rows.append([family, code.id, code.name, *cells(coded)])
+        rows.append([family, "", f"{family} (any)", *cells(union)])
+    return rows
+
+
 def motivation_matrix(ds: Dataset) -> pd.DataFrame:
     """Motivation codes by family × cases: a tick where a case was coded with the code.
 
@@ -237,17 +253,8 @@ def motivation_matrix(ds: Dataset) -> pd.DataFrame:
     """
     cases = case_order(ds)
     by_code = _cases_by_code(ds)
-    rows: list[list[Any]] = []
-    for group, codes in _families(motivation_codes(ds)):
-        family = _label(group)
-        union: set[str] = set()
-        for code in codes:
-            coded = by_code.get(code.id, set())
-            union |= coded
-            rows.append([family, code.id, code.name,
-                         *(TICK if case in coded else "" for case in cases), len(coded)])
-        rows.append([family, "", f"{family} (any)",
-                     *(TICK if case in union else "" for case in cases), len(union)])
+    rows = _family_rows(ds, by_code, lambda coded: [
+        *(TICK if case in coded else "" for case in cases), len(coded)])
     return _frame(rows, ["family", "code", "name", *cases, "n_cases"])
 
 
@@ -277,15 +284,7 @@ def motivation_by_orgmodel(ds: Dataset) -> pd.DataFrame:
     def counts(coded: set[str]) -> list[int]:
         return [sum(1 for case in coded if label.get(case) == model) for model in models]
 
-    rows: list[list[Any]] = []
-    for group, codes in _families(motivation_codes(ds)):
-        family = _label(group)
-        union: set[str] = set()
-        for code in codes:
-            coded = by_code.get(code.id, set())
-            union |= coded
-            rows.append([family, code.id, code.name, *counts(coded)])
-        rows.append([family, "", f"{family} (any)", *counts(union)])
+    rows = _family_rows(ds, by_code, counts)
     if rows:
         rows.append(["", "", "Number of cases", *counts(set(label))])
     return _frame(rows, ["family", "code", "name", *models])
