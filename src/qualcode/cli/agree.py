@@ -224,7 +224,7 @@ def adjudicate(file: Path, project: str, as_coder: str, as_json: bool) -> None:
     if as_json:
         render.print_json(asdict(report))
     for problem in report.problems:
-        click.echo(f"Error: {problem}", err=True)
+        render.error(problem)
     render.message(f"{file}: {report.applied} decision(s) applied, {report.undecided} row(s) "
                    f"undecided, {len(report.problems)} cannot be applied; {report.added} coding(s) "
                    f"added for {as_coder}, {report.duplicates} already present (run {report.run_id})")
@@ -275,7 +275,7 @@ def merge(other: Path, project: str, coder_map: tuple[str, ...], on_conflict: st
     for conflict in report.conflicts:
         render.warning(f"{conflict} (resolved: {'ours kept' if on_conflict == 'keep' else 'theirs taken'})")
     for lost in report.codings_lost:
-        click.echo(f"Error: {lost}", err=True)
+        render.error(lost)
     render.message(
         f"merged {other}: {len(report.codes_added)} code(s), {len(report.cases_added)} case(s), "
         f"{len(report.documents_copied)} document(s) copied, {len(report.documents_matched)} "

@@ -111,7 +111,7 @@ def import_codings_cmd(file: Path, project: str, coder: str | None, skip_bad: bo
     if as_json:
         render.print_json(asdict(report))
     for problem in report.problems:
-        click.echo(f"Error: {problem}", err=True)
+        render.error(problem)
     if not report.committed:
         render.message(f"{file}: nothing imported: {len(report.problems)} row(s) cannot be placed "
                        "(fix them, or pass --skip-bad)")

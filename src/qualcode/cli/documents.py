@@ -97,7 +97,7 @@ def _render_ingest(report: object, *, as_json: bool) -> None:
     for line in report.unknown_cases:
         render.warning(line)
     for outcome in report.failed:
-        click.echo(f"Error: {outcome.message}", err=True)
+        render.error(str(outcome.message))
     summary = ", ".join(f"{report.count(a)} {a}" for a in ("added", "updated", "replaced", "unchanged",
                                                            "refused", "failed") if report.count(a))
     render.message(f"{summary or 'nothing to ingest'}; {report.cases_applied} case row(s) applied")
@@ -263,7 +263,7 @@ def run(paths: tuple[Path, ...], project: str, codebook_file: Path, cases: Path 
         _render_ingest(summary.ingest, as_json=False)
         if summary.codings is not None:
             for problem in summary.codings.problems:
-                click.echo(f"Error: {problem}", err=True)
+                render.error(problem)
             render.message(f"codings: {summary.codings.added} added, "
                            f"{summary.codings.duplicates} already present")
         if summary.suggestions is not None:

@@ -60,7 +60,7 @@ def check_privacy(paths: tuple[Path, ...], project: str, names_file: Path | None
         for note in report.notes:
             render.message(f"Note: {note}")
         for error in report.errors:
-            click.echo(f"Error: {error}", err=True)
+            render.error(error)
         render.message(_summary(report))
     if report.findings:
         raise click.exceptions.Exit(int(ExitCode.INVALID))
@@ -115,7 +115,7 @@ def pseudonymise(paths: tuple[Path, ...], mapping: Path, output: Path, key: Path
             render.message(f"{item.output}: {count} replacement(s)"
                            + (f" ({pseudonyms})" if pseudonyms else ""))
         for error in report.errors:
-            click.echo(f"Error: {error}", err=True)
+            render.error(error)
         render.message(f"wrote {len(report.files)} file(s) to {output} and the key to "
                        f"{report.key}; keep the key apart from the data")
     if report.errors:

@@ -34,6 +34,11 @@ def message(text: str) -> None:
     click.echo(text, err=True)
 
 
+def error(text: str) -> None:
+    """One ``Error: ...`` line on stderr (the form every command uses)."""
+    click.echo(f"Error: {text}", err=True)
+
+
 def warning(text: str) -> None:
     click.echo(f"Warning: {text}", err=True)
 

@@ -256,7 +256,7 @@ def _import(project: str, path: Path, coder: str, dry_run: bool, as_json: bool) 
     if as_json:
         render.print_json(asdict(report))
     for problem in report.problems:
-        click.echo(f"Error: {problem}", err=True)
+        render.error(problem)
     verb = "would apply" if dry_run else "applied"
     render.message(f"{path}: {verb}: accepted {report.accepted}, rejected {report.rejected}, "
                    f"changed {report.changed}; {report.blank} blank, {report.already} already "
