@@ -69,7 +69,7 @@ def write_report(project: Project, output: Path, *, status: str = "accepted",
     from qualcode.export.segments import project_label, resolve_statuses
     from qualcode.thematic import thematic_tables
 
-    dataset = load_dataset(project, statuses=resolve_statuses(status), coders=coders)
+    dataset = load_dataset(project, statuses=resolve_statuses(status), coders=coders, texts=True)
     title = project.path.stem if project.path is not None else project_label(project)
     html = build_report(dataset, thematic_tables(dataset), title=title, status=status,
                         quotes=quotes)

@@ -11,18 +11,18 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from qualcode.dataset import Dataset
+from qualcode.dataset import UNSTAGED, Dataset, coding_stages, codings_stages
 from qualcode.errors import ExportError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-UNSTAGED = "unstaged"
 NO_VALUE = "(none)"
 GROUPINGS = ("stage", "case", "coder", "attribute:NAME")
 COUNTS = ("segments", "cases", "words")
@@ -31,45 +31,13 @@ PATH_PREFIX = "code_path_"
 ATTRIBUTE_PREFIX = "case_"
 CONTEXT_COLUMNS = ["context_before", "context_after"]
 Spans = Mapping[str, Sequence[tuple[int, int]]]
+Context = Callable[[str], tuple[str, Sequence[tuple[int, int]]]]  # document -> text, sentences
 
 SEGMENT_COLUMNS = [
     "coding_id", "document", "case", "speaker", "role", "turn", "start", "end", "text",
     "code", "code_name", "category", "code_path", "stage", "coder", "origin", "status",
     "score", "memo", "text_sha256",
 ]
-
-
-def coding_stages(dataset: Dataset) -> dict[int, list[str]]:
-    """The lifecycle stage(s) of every coding, by coding id.
-
-    A code fixed to a stage gives that stage; a stage code is its own stage; any other
-    coding takes the stage codes of codings that overlap it in the same turn; failing
-    that it is ``unstaged``.
-    """
-    stage_ids = set(dataset.stage_ids())
-    order = {stage: i for i, stage in enumerate(dataset.stage_ids())}
-    by_turn: dict[tuple[str, int | None], list[dict[str, Any]]] = defaultdict(list)
-    for row in dataset.codings:
-        if row["code_id"] in stage_ids:
-            doc = dataset.documents[row["document"]]
-            by_turn[(row["document"], doc.turn_index(row["start"]))].append(row)
-    stages: dict[int, list[str]] = {}
-    for row in dataset.codings:
-        code = dataset.code(row["code_id"])
-        if row["code_id"] in stage_ids:
-            found = [row["code_id"]]
-        elif code is not None and code.stage:
-            found = [code.stage]
-        else:
-            doc = dataset.documents[row["document"]]
-            key = (row["document"], doc.turn_index(row["start"]))
-            found = sorted(
-                {s["code_id"] for s in by_turn.get(key, ())
-                 if s["start"] < row["end"] and row["start"] < s["end"]},
-                key=lambda stage: order.get(stage, len(order)),
-            )
-        stages[row["coding_id"]] = found or [UNSTAGED]
-    return stages
 
 
 def coding_case(dataset: Dataset, document: str) -> str:
@@ -84,7 +52,7 @@ def _case_key(name: str) -> tuple[str, str]:
 
 def path_depth(dataset: Dataset) -> int:
     """The number of levels of the deepest code path in the codebook (at least one)."""
-    return max([len(dataset.codebook.path(code.id)) for code in dataset.codebook.codes] or [1])
+    return max([len(dataset.path(code.id)) for code in dataset.codebook.codes] or [1])
 
 
 def attribute_keys(dataset: Dataset) -> list[str]:
@@ -110,64 +78,122 @@ def segment_table(dataset: Dataset, *, sentences: Spans | None = None) -> pd.Dat
     """
     import pandas as pd
 
+    def context(document: str) -> tuple[str, Sequence[tuple[int, int]]]:
+        assert sentences is not None
+        return dataset.documents[document].text, sentences.get(document, ())
+
     stages = coding_stages(dataset)
+    make = SegmentRow(dataset, context if sentences is not None else None)
+    records = [make(row, stages[row["coding_id"]]) for row in dataset.codings]
     columns = segment_columns(dataset, context=sentences is not None)
-    depth, keys = path_depth(dataset), attribute_keys(dataset)
-    records = []
-    for row in dataset.codings:
-        record = _segment_record(dataset, row, stages[row["coding_id"]])
-        path = dataset.codebook.path(row["code_id"])
-        for level in range(depth):
-            record[f"{PATH_PREFIX}{level + 1}"] = path[level] if level < len(path) else ""
-        attributes = dataset.cases.get(row["case"] or "", {})
-        for key in keys:
-            record[ATTRIBUTE_PREFIX + key] = attributes.get(key, "")
-        if sentences is not None:
-            text = dataset.documents[row["document"]].text
-            spans = sentences.get(row["document"], ())
-            record["context_before"], record["context_after"] = _context(text, spans, row)
-        records.append(record)
     frame: pd.DataFrame = pd.DataFrame.from_records(records, columns=columns)
     return frame
 
 
-def _segment_record(dataset: Dataset, row: dict[str, Any], stages: list[str]) -> dict[str, Any]:
-    doc = dataset.documents[row["document"]]
-    index = doc.turn_index(row["start"])
-    turn = doc.turns[index] if index is not None else None
-    code = dataset.code(row["code_id"])
-    category = dataset.code(code.category) if code is not None else None
-    return {
-        "coding_id": row["coding_id"],
-        "document": row["document"],
-        "case": row["case"] or "",
-        "speaker": turn.speaker if turn else "",
-        "role": turn.role if turn else "",
-        "turn": index if index is not None else "",
-        "start": row["start"],
-        "end": row["end"],
-        "text": row["quote"],
-        "code": row["code_id"],
-        "code_name": code.name if code else "",
-        "category": category.name if category else "",
-        "code_path": " > ".join(dataset.codebook.path(row["code_id"])),
-        "stage": "; ".join(stages),
-        "coder": row["coder"],
-        "origin": row["origin"],
-        "status": row["status"],
-        "score": row["score"],
-        "memo": row["memo"] or "",
-        "text_sha256": doc.text_sha256,
-    }
+def segment_rows(dataset: Dataset, codings: Iterable[dict[str, Any]], *,
+                 context: Context | None = None,
+                 keep: Callable[[dict[str, Any], list[str]], bool] | None = None,
+                 ) -> Iterator[tuple[Any, ...]]:
+    """Rows of :func:`segment_table` (as tuples) for codings that come in document order.
+
+    ``codings`` may be a stream (one document's codings are held at a time); ``context``
+    gives a document's text and sentence spans when the context columns are wanted;
+    ``keep`` (a coding and its stages) drops the codings it refuses.
+    """
+    make = SegmentRow(dataset, context)
+    for _document, group in groupby(codings, key=itemgetter("document")):
+        rows = list(group)
+        stages = codings_stages(dataset, rows)
+        for row in rows:
+            found = stages[row["coding_id"]]
+            if keep is None or keep(row, found):
+                yield make(row, found)
 
 
-def _context(text: str, spans: Sequence[tuple[int, int]], row: dict[str, Any]) -> tuple[str, str]:
-    ends = [end for _, end in spans]
-    before = bisect_right(ends, row["start"]) - 1
-    after = bisect_left([start for start, _ in spans], row["end"])
-    previous = text[spans[before][0] : spans[before][1]] if before >= 0 else ""
-    following = text[spans[after][0] : spans[after][1]] if after < len(spans) else ""
-    return previous, following
+class SegmentRow:
+    """Makes one row of the segment table from a coding and its stages.
+
+    Everything a row repeats (the code's names and path, the case's attributes, the
+    document's sentences) is worked out once and reused.
+    """
+
+    def __init__(self, dataset: Dataset, context: Context | None = None) -> None:
+        self.dataset, self.context = dataset, context
+        self.depth, self.keys = path_depth(dataset), attribute_keys(dataset)
+        self.codes: dict[str, tuple[Any, ...]] = {}
+        self.cases: dict[str, tuple[str, ...]] = {}
+        self.sentences: tuple[str, str, list[int], list[int], Sequence[tuple[int, int]]] | None = None
+
+    def __call__(self, row: dict[str, Any], stages: list[str]) -> tuple[Any, ...]:
+        doc = self.dataset.documents[row["document"]]
+        index = doc.turn_index(row["start"])
+        turn = doc.turns[index] if index is not None else None
+        name, category, path, levels = self._code(row["code_id"])
+        cells = (
+            row["coding_id"], row["document"], row["case"] or "",
+            turn.speaker if turn else "", turn.role if turn else "",
+            index if index is not None else "", row["start"], row["end"], row["quote"],
+            row["code_id"], name, category, path, "; ".join(stages), row["coder"],
+            row["origin"], row["status"], row["score"], row["memo"] or "", doc.text_sha256,
+            *levels, *self._attributes(row["case"] or ""))
+        if self.context is None:
+            return cells
+        return (*cells, *self._context(row))
+
+    def _code(self, code_id: str) -> tuple[Any, ...]:
+        if code_id not in self.codes:
+            dataset = self.dataset
+            code = dataset.code(code_id)
+            category = dataset.code(code.category) if code is not None else None
+            path = dataset.path(code_id)
+            levels = tuple(path[level] if level < len(path) else "" for level in range(self.depth))
+            self.codes[code_id] = (code.name if code else "", category.name if category else "",
+                                   " > ".join(path), levels)
+        return self.codes[code_id]
+
+    def _attributes(self, case: str) -> tuple[str, ...]:
+        if case not in self.cases:
+            attributes = self.dataset.cases.get(case, {})
+            self.cases[case] = tuple(attributes.get(key, "") for key in self.keys)
+        return self.cases[case]
+
+    def _context(self, row: dict[str, Any]) -> tuple[str, str]:
+        """The sentence that ends before the coding starts and the one starting after it."""
+        assert self.context is not None
+        if self.sentences is None or self.sentences[0] != row["document"]:
+            text, spans = self.context(row["document"])
+            self.sentences = (row["document"], text, [start for start, _ in spans],
+                              [end for _, end in spans], spans)
+        _, text, starts, ends, spans = self.sentences
+        before = bisect_right(ends, row["start"]) - 1
+        after = bisect_left(starts, row["end"])
+        previous = text[spans[before][0] : spans[before][1]] if before >= 0 else ""
+        following = text[spans[after][0] : spans[after][1]] if after < len(spans) else ""
+        return previous, following
+
+
+def segment_filter(dataset: Dataset, *, codes: Sequence[str] = (), stages: Sequence[str] = (),
+                   attributes: Mapping[str, Sequence[str]] | None = None,
+                   ) -> Callable[[dict[str, Any], list[str]], bool] | None:
+    """The test :func:`filter_segments` applies, on a coding and its stages (None: keep all).
+
+    Documents are left out: a stream selects them when it reads the codings.
+    """
+    if not codes and not stages and not attributes:
+        return None
+    prefixes, wanted = tuple(codes), set(stages)
+    known = set(attribute_keys(dataset))
+    allowed = {key: set(values) for key, values in (attributes or {}).items()}
+
+    def keep(row: dict[str, Any], found: list[str]) -> bool:
+        if prefixes and not row["code_id"].startswith(prefixes):
+            return False
+        if wanted and not wanted.intersection(found):
+            return False
+        case = dataset.cases.get(row["case"] or "", {})
+        return all(key in known and case.get(key, "") in values for key, values in allowed.items())
+
+    return keep
 
 
 def filter_segments(

@@ -19,9 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from qualcode.dataset import Dataset
+from qualcode.dataset import UNSTAGED, Dataset, coding_stages
 from qualcode.models import Code
-from qualcode.tables import UNSTAGED, coding_stages
 
 if TYPE_CHECKING:
     import pandas as pd

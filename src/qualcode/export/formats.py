@@ -9,10 +9,10 @@ export keeps every text exactly as it is.
 from __future__ import annotations
 
 import csv
-import io
 import json
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from qualcode.errors import ExportError
 from qualcode.fileio import atomic_text
@@ -47,24 +47,57 @@ def write_csv(frame: pd.DataFrame, output: Path) -> None:
     Missing values are empty cells. A cell holding a line break or carriage return is
     quoted (the csv module would quote a lone carriage return only if it ended the rows).
     """
+    write_csv_rows([str(c) for c in frame.columns], frame.itertuples(index=False, name=None),
+                   output)
+
+
+def write_csv_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]], output: Path) -> int:
+    """:func:`write_csv` of rows as they come (a stream is never held); returns their number."""
+    count = 0
+    with atomic_text(output, newline="") as handle:
+        write = _row_writer(handle)
+        write(columns)
+        for row in rows:
+            write(row)
+            count += 1
+    return count
+
+
+def _row_writer(handle: IO[str]) -> Callable[[Sequence[Any]], None]:
+    """Writes one row a call: the csv module's quoting, ``\n`` line ends, formulas defused."""
     from qualcode.export.excel import is_missing
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    with atomic_text(output, newline="") as handle:
-        for row in [list(frame.columns), *frame.itertuples(index=False, name=None)]:
-            buffer.seek(0)
-            buffer.truncate()
-            writer.writerow(["" if is_missing(v) else defuse_formula(v) for v in row])
-            handle.write(buffer.getvalue()[:-2] + "\n")
+    class Lines:
+        # "\r" must be in the csv module's line terminator for it to quote a lone "\r"
+        @staticmethod
+        def write(line: str) -> int:
+            return handle.write(line[:-2] + "\n")
+
+    writer = csv.writer(Lines(), lineterminator="\r\n")
+
+    def other(value: Any) -> Any:
+        return "" if is_missing(value) else defuse_formula(value)
+
+    def write(row: Sequence[Any]) -> None:
+        # the common types inline (None is an empty cell to the csv module): a call per
+        # cell would double the time of a large export
+        writer.writerow([
+            ("'" + v if v.startswith(FORMULA_STARTS) else v) if type(v) is str
+            else v if v is None or type(v) is int else other(v)
+            for v in row])
+
+    return write
 
 
 def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows of ``frame`` as plain dicts (missing values become ``null``)."""
-    records = []
-    for row in frame.itertuples(index=False, name=None):
-        records.append({str(name): _plain(value) for name, value in zip(frame.columns, row, strict=True)})
-    return records
+    columns = [str(name) for name in frame.columns]
+    return [plain_record(columns, row) for row in frame.itertuples(index=False, name=None)]
+
+
+def plain_record(columns: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
+    """One row as a plain dict for JSON (missing values become ``None``)."""
+    return {name: _plain(value) for name, value in zip(columns, row, strict=True)}
 
 
 def _plain(value: Any) -> Any:

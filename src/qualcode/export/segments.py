@@ -7,23 +7,30 @@ JSON file holds the provenance record and the rows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qualcode import __version__
-from qualcode.dataset import Dataset, load_dataset
+from qualcode.dataset import Dataset, read_dataset
 from qualcode.errors import ExportError
-from qualcode.export.formats import json_records, output_format, write_csv, write_json
+from qualcode.export.formats import output_format, plain_record, write_csv_rows, write_json
 from qualcode.models import STATUSES
 from qualcode.store import Project
-from qualcode.store import documents as store_documents
-from qualcode.tables import attribute_keys, filter_segments, segment_table
+from qualcode.store import snapshot as store_snapshot
+from qualcode.tables import (
+    Context,
+    attribute_keys,
+    segment_columns,
+    segment_filter,
+    segment_rows,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
+    from sqlalchemy import Connection
 
 FORMATS = ("csv", "xlsx", "json")
 
@@ -93,27 +100,45 @@ def export_segments(
 
     Filters: ``status`` (or ``all``), ``coders``, ``codes`` (code id prefixes),
     ``stages`` (stage ids), ``documents`` (names) and ``attributes`` (``KEY=VALUE``).
-    ``context`` adds the sentences before and after each coding.
+    ``context`` adds the sentences before and after each coding. Rows stream from the
+    project to the file: one document's codings are held in memory at a time.
     """
     fmt = output_format(output, FORMATS)
     filters = SegmentFilters(status, tuple(coders or ()), tuple(codes), tuple(stages),
                              tuple(documents), tuple(attributes))
-    dataset = load_dataset(project, statuses=resolve_statuses(status), coders=coders)
+    statuses = resolve_statuses(status)
     wanted = parse_attributes(attributes)
-    _check_filters(dataset, filters, wanted)
-    sentences = _sentences(project) if context else None
-    frame = filter_segments(segment_table(dataset, sentences=sentences), codes=codes,
-                            stages=stages, documents=documents, attributes=wanted)
+    with project.read() as conn:
+        dataset = read_dataset(conn, project.target, statuses=statuses, coders=coders,
+                               texts=False, codings=False)
+        _check_filters(dataset, filters, wanted)
+        stream = store_snapshot.iter_coding_rows(conn, statuses=statuses, coders=coders,
+                                                 documents=documents)
+        rows = segment_rows(dataset, stream, context=_context(conn, documents) if context else None,
+                            keep=segment_filter(dataset, codes=codes, stages=stages,
+                                                attributes=wanted))
+        columns = segment_columns(dataset, context=context)
+        extra = [("context", "yes" if context else "no")]
+        return _write(project, dataset, filters.described(), extra, columns, rows, output, fmt)
+
+
+def _write(project: Project, dataset: Dataset, filters: list[tuple[str, str]],
+           extra: list[tuple[str, str]], columns: list[str], rows: Iterator[tuple[Any, ...]],
+           output: Path, fmt: str) -> ExportResult:
     warnings: list[str] = []
-    provenance = provenance_pairs(project, dataset, filters.described(), rows=len(frame),
-                                  extra=[("context", "yes" if context else "no")])
     if fmt == "csv":
-        write_csv(frame, output)
+        count = write_csv_rows(columns, rows, output)
     elif fmt == "json":
-        write_json({"provenance": dict(provenance), "rows": json_records(frame)}, output)
+        records = [plain_record(columns, row) for row in rows]
+        about = provenance_pairs(project, dataset, filters, rows=len(records), extra=extra)
+        write_json({"provenance": dict(about), "rows": records}, output)
+        count = len(records)
     else:
-        segments_workbook(frame, dataset, provenance, output, warnings)
-    return ExportResult(output, len(frame), fmt, warnings)
+        def provenance(count: int) -> list[tuple[str, Any]]:
+            return provenance_pairs(project, dataset, filters, rows=count, extra=extra)
+
+        count = segments_workbook(columns, rows, dataset, provenance, output, warnings)
+    return ExportResult(output, count, fmt, warnings)
 
 
 def _check_filters(dataset: Dataset, filters: SegmentFilters,
@@ -139,13 +164,18 @@ def _check_filters(dataset: Dataset, filters: SegmentFilters,
             raise ExportError(msg, hint=f"attributes: {', '.join(known) or 'none'}")
 
 
-def _sentences(project: Project) -> dict[str, list[tuple[int, int]]]:
-    with project.read() as conn:
-        return {
-            doc.name: [(s.start, s.end)
-                       for s in store_documents.document_segments(conn, doc.id, "sentence")]
-            for doc in store_documents.all_documents(conn)
-        }
+def _context(conn: Connection, documents: Sequence[str]) -> Context:
+    """A document's text and sentence spans, read as the rows reach it (in name order)."""
+    stream = store_snapshot.iter_sentences(conn, documents)
+
+    def read(document: str) -> tuple[str, list[tuple[int, int]]]:
+        for name, text, spans in stream:
+            if name == document:
+                return text, spans
+        msg = f"no text for document {document!r}"
+        raise AssertionError(msg)
+
+    return read
 
 
 def project_label(project: Project) -> str:
@@ -178,19 +208,25 @@ def provenance_pairs(
     ]
 
 
-def segments_workbook(frame: pd.DataFrame, dataset: Dataset,
-                      provenance: Sequence[tuple[str, Any]], output: Path,
-                      warnings: list[str]) -> None:
-    """The segments workbook: segments, codebook, cases and provenance sheets."""
-    from qualcode.export.excel import add_pairs, add_table, new_workbook, save_workbook
+def segments_workbook(columns: Sequence[str], rows: Iterable[Sequence[Any]], dataset: Dataset,
+                      provenance: Callable[[int], Sequence[tuple[str, Any]]], output: Path,
+                      warnings: list[str]) -> int:
+    """The segments workbook: segments, codebook, cases and provenance sheets.
 
-    book = new_workbook()
+    ``provenance`` makes the provenance record from the number of rows written; returns
+    that number.
+    """
+    from qualcode.export.excel import add_pairs, add_table, new_workbook, save_workbook
+    from qualcode.export.sheets import add_rows
+
+    book = new_workbook(write_only=True)
     used: set[str] = set()
-    add_table(book, "segments", "Coded segments", frame, used, warnings)
+    count = add_rows(book, "segments", "Coded segments", columns, rows, used, warnings)
     add_table(book, "codebook", "Codebook", codebook_frame(dataset), used, warnings)
     add_table(book, "cases", "Cases", cases_frame(dataset), used, warnings)
-    add_pairs(book, "provenance", provenance, used)
+    add_pairs(book, "provenance", provenance(count), used)
     save_workbook(book, output)
+    return count
 
 
 def codebook_frame(dataset: Dataset) -> pd.DataFrame:

@@ -128,39 +128,6 @@ def move_coding(conn: Connection, coding_id: int, start: int, end: int, quote: s
     )
 
 
-def coding_export_rows(conn: Connection, *, statuses: Sequence[str]) -> list[dict[str, Any]]:
-    """One dict per coding, joined with document, case, code and coder, in document order."""
-    c = schema.codings.c
-    d = schema.documents.c
-    query = (
-        select(
-            c.id.label("coding_id"),
-            d.id.label("document_id"),
-            d.name.label("document"),
-            d.text_sha256.label("text_sha256"),
-            schema.cases.c.name.label("case"),
-            c.start,
-            c.end,
-            c.quote,
-            c.code_id,
-            schema.coders.c.name.label("coder"),
-            c.origin,
-            c.status,
-            c.score,
-            c.memo,
-            c.rationale,
-            c.created_at,
-            c.run_id,
-        )
-        .join(schema.documents, schema.documents.c.id == c.document_id)
-        .join(schema.coders, schema.coders.c.id == c.coder_id)
-        .outerjoin(schema.cases, schema.cases.c.id == d.case_id)
-        .where(c.status.in_(list(statuses)))
-        .order_by(d.name, c.start, c.end, c.code_id, c.id)
-    )
-    return [row._asdict() for row in conn.execute(query)]
-
-
 def codings_per_code(conn: Connection, *, statuses: Sequence[str]) -> dict[str, int]:
     c = schema.codings.c
     query = select(c.code_id, func.count()).where(c.status.in_(list(statuses))).group_by(c.code_id)
