@@ -10,7 +10,9 @@ STEP_NAMES = {
     "codebook_600": "load codebook, 600 codes",
     "tokenizer_floor": "baseline: spaCy blank('en') tokenizer only",
     "ingest": "ingest (read, segment, store)",
+    "ingest_processes_2": "ingest, --processes 2",
     "suggest_cues_60": "suggest, cues, 60 codes",
+    "suggest_cues_60_processes_2": "suggest, cues, 60 codes, --processes 2",
     "suggest_cues_600": "suggest, cues, 600 codes",
     "naive_60": "baseline: naive substring autocoder, 60 codes",
     "naive_600": "baseline: naive substring autocoder, 600 codes",
@@ -23,10 +25,13 @@ STEP_NAMES = {
 }
 RATIO_NAMES = {
     "ingest_suggest_vs_tokenizer": "ingest+suggest(cues) throughput / tokenizer-only throughput",
+    "ingest_vs_tokenizer": "ingest throughput / tokenizer-only throughput",
     "suggest_speedup_vs_naive_60": "naive time / suggest(cues) time, 60 codes",
     "suggest_speedup_vs_naive_600": "naive time / suggest(cues) time, 600 codes",
     "suggest_600_over_60": "suggest(cues) time, 600 codes / 60 codes",
     "naive_600_over_60": "naive time, 600 codes / 60 codes",
+    "ingest_speedup_processes_2": "ingest time, 1 process / 2 processes",
+    "suggest_speedup_processes_2": "suggest(cues) time, 1 process / 2 processes",
 }
 
 
@@ -48,11 +53,14 @@ def _size_table(size: dict[str, Any]) -> list[str]:
         wps = f"{step['words_per_second']:,}" if step["words_per_second"] else "-"
         lines.append(f"| {label} | {step['seconds']:.3f} | {wps} | {step['peak_rss_mb']} | "
                      f"{step['project_mb']} |")
+    naive = size.get("naive_pairs")
+    pairs = (f"naive (sentence, code) pairs: {naive['60']:,} (60 codes), {naive['600']:,} "
+             "(600 codes)" if naive else "naive baselines not run at this size (--naive-cap)")
     summary = (f"Suggestions: {size['suggestions_60']:,} (60 codes), "
                f"{size['suggestions_600']:,} (600 codes), {size['suggestions_model']:,} (model); "
-               f"naive (sentence, code) pairs: {size['naive_pairs']['60']:,} (60 codes), "
-               f"{size['naive_pairs']['600']:,} (600 codes); rows exported: "
-               f"{size['exported_rows']:,}; accepted for learn: {size['accepted']:,}.")
+               f"{pairs}; rows exported: {size['exported_rows']:,}; accepted for learn: "
+               f"{size['accepted']:,}.")
+    summary += "".join(f" Note: {note}." for note in size.get("notes", []))
     lines += ["", summary, ""]
     return lines
 
@@ -61,20 +69,45 @@ def _ratios(sizes: list[dict[str, Any]]) -> list[str]:
     head = "| ratio | " + " | ".join(f"{s['documents']} docs" for s in sizes) + " |"
     lines = [head, "|---|" + "---:|" * len(sizes)]
     for key, label in RATIO_NAMES.items():
-        lines.append(f"| {label} | " + " | ".join(str(s["ratios"][key]) for s in sizes) + " |")
+        values = [s["ratios"].get(key) for s in sizes]
+        lines.append(f"| {label} | " + " | ".join("-" if v is None else str(v) for v in values)
+                     + " |")
     return lines
 
 
-def _growth(growth: dict[str, Any]) -> list[str]:
+def _growth(growth: list[dict[str, Any]]) -> list[str]:
     if not growth:
         return ["(one size only: no growth figures)"]
-    intro = (f"From {growth['from_documents']} to {growth['to_documents']} documents "
-             f"(x{growth['words_factor']} words), peak RSS grew x{growth['peak_rss_factor']}. "
-             "Time per word, largest size / smallest size (1.0 = linear time):")
-    lines = [intro, ""]
-    lines += [f"- {STEP_NAMES[name]}: x{factor}" for name, factor
-              in growth["time_per_word_factor"].items()]
+    base = growth[0]["from_documents"]
+    targets = [g["to_documents"] for g in growth]
+    intro = (f"From {base} documents to each larger size: time per word and peak RSS as a "
+             "multiple of their value at the smaller size (1.0 = linear time, flat memory).")
+    lines = [intro, "",
+             "| | " + " | ".join(f"{base} → {t} docs" for t in targets) + " |",
+             "|---|" + "---:|" * len(targets),
+             "| words | " + " | ".join(f"x{g['words_factor']}" for g in growth) + " |",
+             "| peak RSS, whole run | " + " | ".join(f"x{g['peak_rss_factor']}" for g in growth)
+             + " |",
+             "| peak RSS after ingest | "
+             + " | ".join(f"x{g['ingest_peak_rss_factor']}" for g in growth) + " |"]
+    names = [n for n in STEP_NAMES if any(n in g["time_per_word_factor"] for g in growth)]
+    for name in names:
+        values = [g["time_per_word_factor"].get(name) for g in growth]
+        lines.append(f"| time per word: {STEP_NAMES[name]} | "
+                     + " | ".join("-" if v is None else f"x{v}" for v in values) + " |")
     return lines
+
+
+def _scale(scale: dict[str, Any] | None) -> list[str]:
+    if not scale:
+        return ["(not measured in this run: pass --scale-documents N)"]
+    intro = (f"{scale['documents']:,} documents, {scale['words']:,} words, "
+             f"{scale['codings']:,} accepted codings ({scale['exported_rows']:,} rows exported); "
+             f"project {scale['project_mb']} MB; peak RSS {scale['peak_rss_mb']} MB. "
+             "Target: under 10 s each.")
+    return [intro, "", "| step | seconds | peak RSS so far (MB) |", "|---|---:|---:|",
+            *(f"| {STEP_NAMES[name]} | {step['seconds']:.3f} | {step['peak_rss_mb']} |"
+              for name, step in scale["steps"].items())]
 
 
 def _survey(survey: dict[str, Any] | None) -> list[str]:
@@ -96,11 +129,14 @@ def markdown(results: dict[str, Any], notes: str = "") -> str:
     if results["quick"]:
         lines += ["**Quick mode: tiny sizes, figures only show that the benchmark runs.**", ""]
     command = (f"Command: `{results['command']}`; {results['words_per_document']:,} words "
-               "per generated transcript (benchmarks/corpus.py, seeded).")
+               "per generated transcript (benchmarks/corpus.py, seeded); naive baselines up "
+               f"to {results.get('naive_cap', '-')} documents; --processes lines with "
+               f"{results.get('processes', '-')} processes.")
     lines += ["## Machine", "", *_machine(results["machine"]),
               f"- `qualcode --help`: {results['help_seconds']} s (best of 3, fresh interpreter)",
               "", command, "",
               "## Ratios", "", *_ratios(sizes), "", "## Growth", "", *_growth(results["growth"]),
+              "", "## Tables and exports at scale", "", *_scale(results.get("scale")),
               "", "## Survey-style corpus", "", *_survey(results.get("survey")),
               "", "## Steps", ""]
     for size in sizes:

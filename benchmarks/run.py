@@ -1,10 +1,16 @@
 """The qualcode benchmark: time every step against spaCy's tokenizer and a naive autocoder.
 
     python benchmarks/run.py [--sizes 10 100 ...] [--words N] [--quick] [--out DIR]
+        [--naive-cap 300] [--processes 2] [--scale-documents 1000] [--scale-codings 100000]
+        [--survey 20000]
 
 Each size runs in a fresh process (benchmarks/steps.py), so its peak memory is its own;
-the baselines run in that same process on the same texts. Writes RESULTS.md and
-results.json into --out (default: this folder).
+the baselines run in that same process on the same texts (the naive ones only up to
+--naive-cap documents: with 600 codes they take minutes above that). Tables and segment
+exports are also timed on a coded project of --scale-documents documents and
+--scale-codings codings (benchmarks/scale.py), and ingest of a survey export
+(benchmarks/survey.py). Writes RESULTS.md and results.json into --out (default: this
+folder).
 """
 
 from __future__ import annotations
@@ -27,8 +33,9 @@ import corpus
 
 from qualcode.codebook import load_codebook
 
-STEPS = ("ingest", "suggest_cues_60", "suggest_cues_600", "learn", "suggest_model", "tables",
-         "export_segments_csv", "export_segments_xlsx", "export_qdpx")
+STEPS = ("ingest", "ingest_processes_2", "suggest_cues_60", "suggest_cues_60_processes_2",
+         "suggest_cues_600", "learn", "suggest_model", "tables", "export_segments_csv",
+         "export_segments_xlsx", "export_qdpx")
 BASELINES = ("tokenizer_floor", "naive_60", "naive_600")
 
 
@@ -40,10 +47,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=HERE, help="where RESULTS.md goes")
     parser.add_argument("--survey", type=int, default=20_000,
                         help="answers in the survey-style CSV (0 skips it)")
+    parser.add_argument("--naive-cap", type=int, default=300,
+                        help="run the naive baselines only up to this many documents")
+    parser.add_argument("--processes", type=int, default=2,
+                        help="workers for the --processes lines of ingest and suggest (1 skips)")
+    parser.add_argument("--scale-documents", type=int, default=1000,
+                        help="documents of the coded project for tables and exports (0 skips)")
+    parser.add_argument("--scale-codings", type=int, default=100_000,
+                        help="accepted codings in that project")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.words, args.survey = [3], 300, 200
+        args.scale_documents, args.scale_codings = 3, 300
     return args
 
 
@@ -78,48 +94,87 @@ def help_seconds() -> float:
     return round(min(times), 3)
 
 
-def run_size(files: list[Path], codebooks: dict[str, str], cues: dict[str, Any],
-             work: Path) -> dict[str, Any]:
-    spec = {"files": [str(f) for f in files], "codebooks": codebooks, "cues": cues,
-            "work": str(work)}
+def run_python(*args: str) -> dict[str, Any]:
+    """Run a benchmark script in a fresh interpreter (its peak memory is its own) and
+    return the JSON object it prints last."""
+    done = subprocess.run([sys.executable, *args], check=False, capture_output=True, text=True)
+    if done.returncode:
+        sys.stderr.write(done.stderr)  # the script's traceback, not just "exit status 1"
+        done.check_returncode()
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def run_script(script: str, spec: dict[str, Any], work: Path) -> dict[str, Any]:
+    """Run ``script`` on ``spec`` (written beside ``work``) with :func:`run_python`."""
     spec_path = work.with_suffix(".json")
     work.parent.mkdir(parents=True, exist_ok=True)
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
-    done = subprocess.run([sys.executable, str(HERE / "steps.py"), str(spec_path)],
-                          check=True, capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return run_python(str(HERE / script), str(spec_path))
+
+
+def run_size(files: list[Path], codebooks: dict[str, str], cues: dict[str, Any],
+             work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    spec = {"files": [str(f) for f in files], "codebooks": codebooks, "cues": cues,
+            "work": str(work), "naive": len(files) <= args.naive_cap,
+            "processes": args.processes}
+    return run_script("steps.py", spec, work)
+
+
+def run_scale(files: list[Path], codebook: str, args: argparse.Namespace,
+              work: Path) -> dict[str, Any]:
+    spec = {"files": [str(f) for f in files], "codebook": codebook, "work": str(work),
+            "codings": args.scale_codings, "processes": args.processes}
+    return run_script("scale.py", spec, work)
 
 
 def run_survey(answers: int, work: Path, seed: int) -> dict[str, Any]:
     table = corpus.write_survey(work / "survey.csv", answers, seed=seed)
-    done = subprocess.run([sys.executable, str(HERE / "survey.py"), str(table),
-                           str(work / "survey")], check=True, capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return run_python(str(HERE / "survey.py"), str(table), str(work / "survey"))
 
 
-def ratios(size: dict[str, Any]) -> dict[str, float]:
+def _ratio(numerator: float | None, denominator: float | None, digits: int = 2) -> float | None:
+    if not numerator or not denominator:
+        return None
+    return round(numerator / denominator, digits)
+
+
+def ratios(size: dict[str, Any]) -> dict[str, float | None]:
     """The headline ratios of one size (see RESULTS.md for what each means)."""
     s = {name: step["seconds"] for name, step in size["steps"].items()}
     return {
-        "ingest_suggest_vs_tokenizer": round(s["tokenizer_floor"] / (s["ingest"] + s["suggest_cues_60"]), 3),
-        "suggest_speedup_vs_naive_60": round(s["naive_60"] / s["suggest_cues_60"], 2),
-        "suggest_speedup_vs_naive_600": round(s["naive_600"] / s["suggest_cues_600"], 2),
-        "suggest_600_over_60": round(s["suggest_cues_600"] / s["suggest_cues_60"], 2),
-        "naive_600_over_60": round(s["naive_600"] / s["naive_60"], 2),
+        "ingest_suggest_vs_tokenizer": _ratio(s["tokenizer_floor"],
+                                              s["ingest"] + s["suggest_cues_60"], 3),
+        "ingest_vs_tokenizer": _ratio(s["tokenizer_floor"], s["ingest"], 3),
+        "suggest_speedup_vs_naive_60": _ratio(s.get("naive_60"), s["suggest_cues_60"]),
+        "suggest_speedup_vs_naive_600": _ratio(s.get("naive_600"), s["suggest_cues_600"]),
+        "suggest_600_over_60": _ratio(s["suggest_cues_600"], s["suggest_cues_60"]),
+        "naive_600_over_60": _ratio(s.get("naive_600"), s.get("naive_60")),
+        "ingest_speedup_processes_2": _ratio(s["ingest"], s.get("ingest_processes_2")),
+        "suggest_speedup_processes_2": _ratio(s["suggest_cues_60"],
+                                              s.get("suggest_cues_60_processes_2")),
     }
 
 
-def growth(sizes: list[dict[str, Any]]) -> dict[str, Any]:
-    """From the smallest to the largest size: how time per word and peak memory grew."""
+def growth(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """From 100 documents (else the smallest size) to each larger size: how time per word
+    and peak memory grew (1.0 is linear time and flat memory)."""
     if len(sizes) < 2:
-        return {}
-    small, large = sizes[0], sizes[-1]
-    scale = large["words"] / small["words"]
-    per_step = {name: round(large["steps"][name]["seconds"] / small["steps"][name]["seconds"]
-                            / scale, 2) for name in STEPS if small["steps"][name]["seconds"] > 0}
-    return {"from_documents": small["documents"], "to_documents": large["documents"],
-            "words_factor": round(scale, 1), "time_per_word_factor": per_step,
-            "peak_rss_factor": round(large["peak_rss_mb"] / small["peak_rss_mb"], 2)}
+        return []
+    largest = max(s["documents"] for s in sizes)
+    base = next((s for s in sizes if s["documents"] == 100 < largest), sizes[0])
+    found = []
+    for large in (s for s in sizes if s["documents"] > base["documents"]):
+        scale = large["words"] / base["words"]
+        per_step = {name: round(large["steps"][name]["seconds"] / base["steps"][name]["seconds"]
+                                / scale, 2)
+                    for name in STEPS if base["steps"].get(name, {}).get("seconds")
+                    and name in large["steps"]}
+        found.append({"from_documents": base["documents"], "to_documents": large["documents"],
+                      "words_factor": round(scale, 1), "time_per_word_factor": per_step,
+                      "peak_rss_factor": round(large["peak_rss_mb"] / base["peak_rss_mb"], 2),
+                      "ingest_peak_rss_factor": round(large["steps"]["ingest"]["peak_rss_mb"]
+                                                      / base["steps"]["ingest"]["peak_rss_mb"], 2)})
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,8 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="qualcode-bench-") as temp:
         work = Path(temp)
-        files = corpus.write_transcripts(work / "corpus", max(args.sizes), words=args.words,
-                                         seed=args.seed)
+        files = corpus.write_transcripts(work / "corpus", max(*args.sizes, args.scale_documents),
+                                         words=args.words, seed=args.seed)
         large = corpus.large_codebook(600, seed=args.seed)
         codebooks = {"60": str(corpus.BASE_CODEBOOK),
                      "600": str(corpus.write_codebook(work / "codebook-600.yaml", large))}
@@ -136,14 +191,18 @@ def main(argv: list[str] | None = None) -> int:
                 "600": corpus.code_cues(large)}
         sizes = []
         for count in args.sizes:
-            size = run_size(files[:count], codebooks, cues, work / f"size-{count}")
+            size = run_size(files[:count], codebooks, cues, work / f"size-{count}", args)
             size["ratios"] = ratios(size)
             sizes.append(size)
             print(f"{count} documents: {size['steps']['ingest']['seconds']} s ingest, "
                   f"peak {size['peak_rss_mb']} MB", file=sys.stderr)
+        scale = (run_scale(files[:args.scale_documents], codebooks["60"], args, work / "scale")
+                 if args.scale_documents else None)
         survey = run_survey(args.survey, work, args.seed) if args.survey else None
     results = {"machine": machine(), "quick": args.quick, "words_per_document": args.words,
-               "help_seconds": help_seconds(), "sizes": sizes, "growth": growth(sizes), "survey": survey,
+               "help_seconds": help_seconds(), "sizes": sizes, "growth": growth(sizes),
+               "survey": survey, "scale": scale, "naive_cap": args.naive_cap,
+               "processes": args.processes,
                "command": "python benchmarks/run.py " + " ".join(argv if argv is not None
                                                                  else sys.argv[1:])}
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

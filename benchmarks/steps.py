@@ -12,7 +12,7 @@ import resource
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,7 @@ class Timer:
         return value
 
 
-def tokenizer_floor(nlp: Any, texts: Sequence[str]) -> None:
+def tokenizer_floor(nlp: Any, texts: Iterable[str]) -> None:
     """spaCy's floor: the blank English tokenizer over the texts, nothing else."""
     for _doc in nlp.pipe(texts, batch_size=64):
         pass
@@ -108,36 +108,40 @@ def accept_some(project: Any, documents: int) -> int:
     return len(chosen)
 
 
+def read_texts(files: Sequence[Path]) -> Iterator[str]:
+    """The texts one at a time, so the tokenizer floor never holds the corpus either."""
+    for path in files:
+        yield path.read_text(encoding="utf-8")
+
+
+def suggest_has_processes() -> bool:
+    import inspect
+
+    return "processes" in inspect.signature(suggest).parameters
+
+
 def measure(spec: dict[str, Any]) -> dict[str, Any]:
     """Every step for one corpus size; see the module docstring."""
     files = [Path(p) for p in spec["files"]]
     work = Path(spec["work"])
     work.mkdir(parents=True, exist_ok=True)
-    texts = [f.read_text(encoding="utf-8") for f in files]
-    words = sum(len(t.split()) for t in texts)
+    words = sum(len(text.split()) for text in read_texts(files))
     path = work / "bench.qualcode"
     timer = Timer(words, path)
     blank = timer.time("startup", warm_up, words=0)
-    timer.time("tokenizer_floor", partial(tokenizer_floor, blank, texts))
-    del texts  # the corpus is not held while qualcode runs
-    result: dict[str, Any] = {"documents": len(files), "words": words}
+    timer.time("tokenizer_floor", partial(tokenizer_floor, blank, read_texts(files)))
+    result: dict[str, Any] = {"documents": len(files), "words": words, "notes": []}
+    large, parallel = work / "bench-600.qualcode", work / "bench-p2.qualcode"
     with open_project(path) as project:
         timer.time("codebook_60", lambda: install_codebook(project, Path(spec["codebooks"]["60"])),
                    words=0)
         timer.time("ingest", lambda: ingest_paths(project, files))
-        large = work / "bench-600.qualcode"
         copy_project(path, large)
+        copy_project(path, parallel)
         report = timer.time("suggest_cues_60", lambda: suggest(project))
         result["suggestions_60"] = report.added
-        with project.read() as conn:
-            sentences = [u.text for u in load_units(conn)]
-        result["sentences"] = len(sentences)
-        naive = {}
-        for size, cues in spec["cues"].items():
-            found = timer.time(f"naive_{size}", partial(naive_autocoder, sentences, cues))
-            naive[size] = len(found)
-        result["naive_pairs"] = naive
-        del sentences
+        naive_baselines(project, spec, timer, result)
+    measure_processes(files, work, parallel, spec.get("processes", 2), timer, result)
     with open_project(large) as other:
         timer.time("codebook_600", lambda: install_codebook(
             other, Path(spec["codebooks"]["600"]), force=True), words=0)
@@ -163,6 +167,43 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     result["peak_rss_mb"] = peak_mb()
     result["project_mb"] = disk_mb(path)
     return result
+
+
+def naive_baselines(project: Any, spec: dict[str, Any], timer: Timer,
+                    result: dict[str, Any]) -> None:
+    """The naive autocoder over the participant sentences, unless the size is over the cap."""
+    with project.read() as conn:
+        result["sentences"] = sum(1 for _ in load_units(conn))
+    if not spec.get("naive", True):
+        result["notes"].append("naive baselines skipped: above the --naive-cap size")
+        return
+    with project.read() as conn:
+        sentences = [u.text for u in load_units(conn)]
+    naive = {}
+    for size, cues in spec["cues"].items():
+        found = timer.time(f"naive_{size}", partial(naive_autocoder, sentences, cues))
+        naive[size] = len(found)
+    result["naive_pairs"] = naive
+
+
+def measure_processes(files: list[Path], work: Path, parallel: Path, processes: int,
+                      timer: Timer, result: dict[str, Any]) -> None:
+    """Ingest into a fresh project, and suggest on a copy, with ``processes`` workers."""
+    if processes < 2:
+        return
+    fresh = work / "bench-ingest-p2.qualcode"
+    with open_project(fresh) as project:
+        timer.time("ingest_processes_2", lambda: ingest_paths(project, files,
+                                                              processes=processes))
+    fresh.unlink()
+    if not suggest_has_processes():
+        result["notes"].append("suggest has no processes option yet: its two-process line "
+                               "is skipped")
+        parallel.unlink()
+        return
+    with open_project(parallel) as project:
+        timer.time("suggest_cues_60_processes_2", lambda: suggest(project, processes=processes))
+    parallel.unlink()
 
 
 if __name__ == "__main__":

@@ -223,7 +223,7 @@ def test_undo_errors(loaded: Project) -> None:
     assert str(info.value) == "no run 'suggest-nothing' (see `qualcode runs`)"
 
 
-def test_progress_reports_units_and_documents(loaded: Project) -> None:
+def test_progress_reports_documents_and_units(loaded: Project) -> None:
     calls: list[tuple[int, int, str]] = []
     suggest(loaded, dry_run=True, progress=lambda done, total, item: calls.append((done, total, item)))
-    assert calls == [(7, 10, "interview-a (1/2 documents)"), (10, 10, "interview-b (2/2 documents)")]
+    assert calls == [(1, 2, "interview-a (7 units)"), (2, 2, "interview-b (10 units)")]

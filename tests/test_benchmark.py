@@ -18,13 +18,44 @@ def test_quick_benchmark_writes_results(tmp_path: Path) -> None:
     assert set(results) >= {"machine", "quick", "help_seconds", "sizes", "growth", "command"}
     assert results["quick"] is True
     (size,) = results["sizes"]
-    assert set(size["steps"]) >= {"tokenizer_floor", "ingest", "suggest_cues_60",
+    assert set(size["steps"]) >= {"tokenizer_floor", "ingest", "ingest_processes_2",
+                                  "suggest_cues_60", "suggest_cues_60_processes_2",
                                   "suggest_cues_600", "naive_60", "naive_600", "learn",
                                   "suggest_model", "tables", "export_segments_csv",
                                   "export_segments_xlsx", "export_qdpx"}
-    assert set(size["ratios"]) == {"ingest_suggest_vs_tokenizer", "suggest_speedup_vs_naive_60",
-                                   "suggest_speedup_vs_naive_600", "suggest_600_over_60",
-                                   "naive_600_over_60"}
+    assert set(size["ratios"]) == {"ingest_suggest_vs_tokenizer", "ingest_vs_tokenizer",
+                                   "suggest_speedup_vs_naive_60", "suggest_speedup_vs_naive_600",
+                                   "suggest_600_over_60", "naive_600_over_60",
+                                   "ingest_speedup_processes_2", "suggest_speedup_processes_2"}
+    assert set(results["scale"]["steps"]) == {"tables", "export_segments_csv",
+                                              "export_segments_xlsx"}
+    assert results["scale"]["codings"] == 300
+    assert results["survey"]["answers"] == 200
     text = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
     assert "## Ratios" in text
     assert "tokenizer only" in text
+    assert "## Tables and exports at scale" in text
+
+
+def test_growth_and_ratios_without_naive_baselines() -> None:
+    sys.path.insert(0, str(RUN.parent))
+    try:
+        import run
+    finally:
+        sys.path.remove(str(RUN.parent))
+
+    def size(documents: int, seconds: float, rss: float) -> dict[str, object]:
+        steps = {name: {"seconds": seconds * documents, "peak_rss_mb": rss}
+                 for name in ("tokenizer_floor", "ingest", "suggest_cues_60", "suggest_cues_600")}
+        return {"documents": documents, "words": documents * 10, "peak_rss_mb": rss,
+                "steps": steps}
+
+    sizes = [size(10, 1.0, 100), size(100, 1.0, 200), size(1000, 2.0, 300)]
+    (growth,) = run.growth(sizes)
+    assert (growth["from_documents"], growth["to_documents"]) == (100, 1000)
+    assert growth["time_per_word_factor"]["ingest"] == 2.0
+    assert growth["peak_rss_factor"] == 1.5
+    ratios = run.ratios(sizes[2])
+    assert ratios["suggest_speedup_vs_naive_60"] is None
+    assert ratios["ingest_speedup_processes_2"] is None
+    assert ratios["ingest_vs_tokenizer"] == 1.0

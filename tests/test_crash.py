@@ -27,17 +27,20 @@ from qualcode.verify import backup_project, verify_file
 from tests.conftest import PROJECT_DATA
 
 DOCUMENTS = 200
+# ingest stores documents in batches of up to a second's work: the ingest tests need
+# a corpus that takes a few seconds, so that they catch it midway
+INGEST_WORDS = 300
 WORDS = ["data", "model", "training", "open", "weights", "community", "volunteers", "cluster", "licence", "release", "evaluation", "benchmark", "language", "corpus", "funding"]
 
 
-def _transcripts(folder: Path, count: int = DOCUMENTS) -> Path:
+def _transcripts(folder: Path, count: int = DOCUMENTS, *, words_per_turn: int = 20) -> Path:
     rng = random.Random(7)
     folder.mkdir()
     for number in range(count):
         turns = []
         for turn in range(6):
             speaker = "Interviewer" if turn % 2 == 0 else f"P{number:03d}"
-            words = " ".join(rng.choice(WORDS) for _ in range(20)).capitalize()
+            words = " ".join(rng.choice(WORDS) for _ in range(words_per_turn)).capitalize()
             cue = "Nobody wanted to clean the data for the pre-training corpus. " if turn % 2 else ""
             turns.append(f"{speaker}: {words}. {cue}Item {number}-{turn}.\n")
         (folder / f"interview-{number:03d}.txt").write_text("\n".join(turns), encoding="utf-8")
@@ -88,7 +91,7 @@ def _integrity(db: Path) -> str:
 
 
 def test_ingest_killed_midway_leaves_a_sound_project_and_resumes(coded: Path, tmp_path: Path) -> None:
-    folder = _transcripts(tmp_path / "many")
+    folder = _transcripts(tmp_path / "many", words_per_turn=INGEST_WORDS)
     process = _qualcode("ingest", str(folder), "--project", str(coded))
     _wait_until(lambda: _count(coded, "SELECT count(*) FROM documents") >= 12)
     process.send_signal(signal.SIGKILL)
@@ -199,7 +202,7 @@ def test_two_coders_importing_at_once_both_succeed(coded: Path, tmp_path: Path) 
 
 
 def test_backup_while_ingest_writes_is_consistent(coded: Path, tmp_path: Path) -> None:
-    folder = _transcripts(tmp_path / "many")
+    folder = _transcripts(tmp_path / "many", words_per_turn=INGEST_WORDS)
     process = _qualcode("ingest", str(folder), "--project", str(coded))
     copies = []
     try:

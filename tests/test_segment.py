@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import pytest
 
 from qualcode.errors import UserError
-from qualcode.ingest.transcript import parse_transcript
+from qualcode.ingest.transcript import parse_transcript, strip_span
 from qualcode.models import Segment, Turn
 from qualcode.nlp import pipeline, sentence_spans
+from qualcode.nlp.pipelines import paragraph_sentences
 from qualcode.segment import paragraph_spans, segment_document, segment_many
 
 TEXT = (
@@ -122,3 +124,75 @@ def test_unknown_model() -> None:
         "spaCy pipeline 'no_such_pipeline' is not installed"
         " (install it with pip, or leave out --spacy-model)"
     )
+
+
+TRICKY = [
+    "Dr. Smith met Mrs. Jones at 5 p.m. on Jan. 3rd. They talked.",
+    "Wait... what? Really?! Yes!!! No?!?",
+    'He said "stop." Then left. \'Fine.\' she said. (Really.) Next.',
+    "I love it 😀. Me too 👍! ok 🙂",
+    "数据很好。模型呢？是的！好",
+    "...starting with dots. ?Odd start",
+    "Single",
+    ".",
+    "   ",
+    "Hello.  Double space.\tTab. New\nline. End",
+    "e.g. this i.e. that etc. and so on.",
+    "U.S.A. is big. So is the U.K.",
+    "Numbers 3.14 and 1,000.5 stay. Done.",
+    "Ellipsis… unicode. Fullwidth！ Next．Done",
+    "«Bonjour.» Oui. ¿Qué? ¡Sí!",
+    "a.b.c. d!e?f",
+    ")",
+    "",
+]
+
+
+def test_rule_matches_spacys_sentencizer_on_tricky_text() -> None:
+    nlp = pipeline(None)
+    expected = [[(s.start_char, s.end_char) for s in nlp(text).sents] for text in TRICKY]
+    assert list(sentence_spans(TRICKY)) == expected
+    assert list(sentence_spans(TRICKY, batch_size=3)) == expected
+
+
+def test_rule_matches_spacys_sentencizer_on_random_text() -> None:
+    import random
+
+    rng = random.Random(11)
+    pieces = ["word", "Dr.", ".", "...", "?", "!", "?!", '"', "'", ")", "(", "😀", "。", "，",
+              "e.g.", "3.5", " ", "  ", "\n", "-", "—", "…", "！", "x."]
+    texts = ["".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(1, 30)))
+             for _ in range(300)]
+    nlp = pipeline(None)
+    expected = [[(s.start_char, s.end_char) for s in doc.sents] for doc in nlp.pipe(texts)]
+    assert list(sentence_spans(texts, batch_size=7)) == expected
+
+
+def test_paragraphs_take_their_tokens_from_the_whole_text() -> None:
+    # glued labels and punctuation make a paragraph's tokens differ inside the whole text;
+    # those paragraphs are tokenised on their own, so every paragraph splits as if alone
+    text = 'P01:Hello there. Bye.\nP02: "Quoted." Next one!\n(aside.) Last... ok'
+    spans = [(4, 21), (27, 46), (47, 56), (57, 68)]
+    nlp = pipeline(None)
+    alone = [[(start + s.start_char, start + s.end_char) for s in nlp(text[start:end]).sents]
+             for start, end in spans]
+    assert list(paragraph_sentences([(text, spans), ("", []), (text, spans[1:])])) == [
+        alone, [], alone[1:]]
+
+
+def test_every_sentence_of_the_sample_matches_spacy() -> None:
+    from qualcode.ingest import read_documents
+
+    root = Path(__file__).resolve().parent.parent / "transcripts_sample"
+    nlp = pipeline(None)
+    for path in sorted(p for p in root.iterdir() if p.suffix in (".txt", ".md")):
+        (doc,) = read_documents(path)
+        found = next(segment_many([(doc.text, doc.turns)]))
+        expected = []
+        for turn, start, end in paragraph_spans(doc.text, doc.turns):
+            expected.append(("paragraph", start, end, turn))
+            for s in nlp(doc.text[start:end]).sents:
+                span = strip_span(doc.text, start + s.start_char, start + s.end_char)
+                if span is not None:
+                    expected.append(("sentence", *span, turn))
+        assert [(s.kind, s.start, s.end, s.turn) for s in found] == expected

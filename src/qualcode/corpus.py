@@ -1,25 +1,34 @@
 """Bringing transcripts into a project: read, segment, store, attach cases.
 
-Each file is stored in a transaction of its own, so a file that fails leaves the
-project exactly as it was, and the other files of the batch still go in.
+Files are read, checked and segmented (:mod:`qualcode.ingest.prepare`, optionally in
+worker processes) and stored in batches, one transaction per batch. A file that cannot be
+read, or a document that fails, leaves no trace in the project, and the other files and
+documents still go in; a killed ingest leaves whole documents only.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Connection
 
 from qualcode import anchor
 from qualcode.errors import QualcodeError
-from qualcode.ingest import SUFFIXES, ReadOptions, read_documents
+from qualcode.ingest import SUFFIXES, ReadOptions
 from qualcode.ingest.cases import CaseRow, read_cases
+from qualcode.ingest.prepare import (
+    Preparation,
+    PreparedDocument,
+    PreparedFile,
+    PrivacyCheck,
+    prepare_files,
+)
 from qualcode.models import Coding, ParsedDocument
-from qualcode.privacy import check_parsed, summarise
-from qualcode.segment import segment_document
+from qualcode.segment import SegmentRow, segment_rows
 from qualcode.store import Project
 from qualcode.store import cases as store_cases
 from qualcode.store import codings as store_codings
@@ -27,9 +36,11 @@ from qualcode.store import documents as store_documents
 from qualcode.store.log import log_event
 
 Action = Literal["added", "updated", "replaced", "unchanged", "refused", "failed"]
-PrivacyCheck = Literal["warn", "strict", "off"]
 Progress = Callable[[int, int, str], None]
 TABLE_SUFFIXES = frozenset({".csv", ".xlsx", ".tsv"})
+BATCH_DOCUMENTS = 1000
+BATCH_CHARACTERS = 2_000_000
+BATCH_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -93,25 +104,29 @@ def ingest_paths(
     actor: str = "qualcode",
     progress: Progress | None = None,
     privacy: PrivacyCheck = "warn",
+    processes: int = 1,
 ) -> IngestReport:
     """Ingest files and folders into ``project``; see the module docstring.
 
     ``privacy`` runs the fast personal-data checks of :mod:`qualcode.privacy` on each
     document: ``warn`` adds a warning (masked excerpts only), ``strict`` refuses the
-    document, ``off`` skips them.
+    document, ``off`` skips them. ``processes`` above 1 reads, checks and segments files
+    in that many worker processes; this process alone writes, in the same order, so the
+    project ends up the same.
     """
     options = options or ReadOptions()
     case_rows = read_cases(cases) if cases is not None else []
     files = expand_paths(paths, tables=options.text_column is not None)
     report = IngestReport()
-    seen: dict[str, str] = {}
-    for number, path in enumerate(files, start=1):
+    with project.read() as conn:
+        stored = {name: sha for name, (_, sha) in store_documents.document_hashes(conn).items()}
+    preparation = Preparation(options, privacy=privacy, model=spacy_model, stored=stored)
+    writer = _Writer(project, report, replace=replace, model=spacy_model, actor=actor)
+    for number, prepared in enumerate(prepare_files(files, preparation, processes=processes)):
         if progress is not None:
-            progress(number - 1, len(files), path.name)
-        report.outcomes.extend(
-            _ingest_file(project, path, options, seen, replace=replace, model=spacy_model,
-                         actor=actor, privacy=privacy)
-        )
+            progress(number, len(files), prepared.path.name)
+        writer.add(prepared)
+    writer.flush()
     if progress is not None:
         progress(len(files), len(files), "")
     if cases is not None:
@@ -119,87 +134,140 @@ def ingest_paths(
     return report
 
 
-def _ingest_file(
-    project: Project,
-    path: Path,
-    options: ReadOptions,
-    seen: dict[str, str],
-    *,
-    replace: bool,
-    model: str | None,
-    actor: str,
-    privacy: PrivacyCheck,
-) -> list[IngestOutcome]:
-    if not path.exists():
-        return [IngestOutcome(str(path), "failed", message=f"{path}: no such file")]
-    try:
-        parsed = read_documents(path, options=options)
-    except QualcodeError as exc:
-        return [IngestOutcome(str(path), "failed", message=str(exc))]
-    outcomes = []
-    for doc in parsed:
-        if doc.name in seen and seen[doc.name] != str(path):
-            message = f"{path}: document name {doc.name!r} is already used by {seen[doc.name]}"
-            outcomes.append(IngestOutcome(str(path), "failed", doc.name, message))
-            continue
-        seen[doc.name] = str(path)
-        checked, refusal = _check_privacy(doc, privacy)
-        if refusal is not None:
-            outcomes.append(IngestOutcome(str(path), "refused", doc.name, refusal))
-            continue
+class _Writer:
+    """Stores prepared documents in batches: one transaction per batch, not per document.
+
+    A batch is written when it holds :data:`BATCH_DOCUMENTS` documents or
+    :data:`BATCH_CHARACTERS` characters of text, or has waited :data:`BATCH_SECONDS`.
+    Each document is stored inside a savepoint, so one that fails leaves no trace while
+    the rest of its batch goes in; a batch that cannot be written at all (the project
+    is busy) fails each of its documents.
+    """
+
+    def __init__(self, project: Project, report: IngestReport, *, replace: bool,
+                 model: str | None, actor: str) -> None:
+        self.project, self.report = project, report
+        self.replace, self.model, self.actor = replace, model, actor
+        self.entries: list[IngestOutcome | PreparedDocument] = []
+        self.seen: dict[str, str] = {}
+        self.characters = 0
+        self.started = time.monotonic()
+
+    def add(self, prepared: PreparedFile) -> None:
+        """Queue the documents of one file (and outcomes for those that will not be stored)."""
+        path = str(prepared.path)
+        if prepared.error is not None:
+            self.entries.append(IngestOutcome(path, "failed", message=prepared.error))
+        for item in prepared.documents:
+            self.entries.append(self._triage(path, item))
+            if self._full():  # inside the loop: a table of answers is many batches
+                self.flush()
+
+    def _triage(self, path: str, item: PreparedDocument) -> IngestOutcome | PreparedDocument:
+        name = item.doc.name
+        if name in self.seen and self.seen[name] != path:
+            message = f"{path}: document name {name!r} is already used by {self.seen[name]}"
+            return IngestOutcome(path, "failed", name, message)
+        self.seen[name] = path
+        if item.refusal is not None:
+            return IngestOutcome(path, "refused", name, item.refusal)
+        if item.error is not None:
+            return IngestOutcome(path, "failed", name, item.error)
+        self.characters += len(item.doc.text)
+        return item
+
+    def _full(self) -> bool:
+        return (len(self.entries) >= BATCH_DOCUMENTS or self.characters >= BATCH_CHARACTERS
+                or time.monotonic() - self.started >= BATCH_SECONDS)
+
+    def flush(self) -> None:
+        """Write the queued documents and record every outcome, in order."""
+        todo = [e for e in self.entries if isinstance(e, PreparedDocument)]
+        done: dict[int, IngestOutcome] = {}
+        if todo:
+            try:
+                done = self._write(todo)
+            except QualcodeError as exc:
+                done = {id(i): IngestOutcome(i.doc.source_path, "failed", i.doc.name, str(exc))
+                        for i in todo}
+        self.report.outcomes.extend(e if isinstance(e, IngestOutcome) else done[id(e)]
+                                    for e in self.entries)
+        self.entries, self.characters, self.started = [], 0, time.monotonic()
+
+    def _write(self, todo: list[PreparedDocument]) -> dict[int, IngestOutcome]:
+        names = [item.doc.name for item in todo]
+        with self.project.read() as conn:
+            stored = store_documents.document_hashes(conn, names)
+        done = {id(i): IngestOutcome(i.doc.source_path, "unchanged", i.doc.name,
+                                     warnings=i.doc.warnings)
+                for i in todo if stored.get(i.doc.name, (0, ""))[1] == i.text_sha256}
+        if len(done) == len(todo):
+            return done  # nothing to write: no write transaction, the file stays as it was
+        with self.project.write() as conn:
+            stored = store_documents.document_hashes(conn, names)
+            for item in todo:
+                done[id(item)] = self._store(conn, item, stored.get(item.doc.name))
+        return done
+
+    def _store(self, conn: Connection, item: PreparedDocument,
+               existing: tuple[int, str] | None) -> IngestOutcome:
+        doc = item.doc
+        if existing is not None and existing[1] == item.text_sha256:
+            return IngestOutcome(doc.source_path, "unchanged", doc.name, warnings=doc.warnings)
         try:
-            outcomes.append(_store_document(project, checked, replace=replace, model=model,
-                                            actor=actor))
+            with conn.begin_nested():
+                if existing is None:
+                    return _add(conn, item, self._segments(item), actor=self.actor)
+                return _update(conn, item, self._segments(item), replace=self.replace,
+                               actor=self.actor)
         except QualcodeError as exc:
-            outcomes.append(IngestOutcome(str(path), "failed", doc.name, str(exc)))
-    return outcomes
+            return IngestOutcome(doc.source_path, "failed", doc.name, str(exc))
+
+    def _segments(self, item: PreparedDocument) -> list[SegmentRow]:
+        if item.segments is not None:
+            return item.segments
+        # stored unchanged when preparing began, changed since by another command
+        return next(segment_rows([(item.doc.text, item.doc.turns)], model=self.model))
 
 
-def _check_privacy(doc: ParsedDocument, mode: PrivacyCheck) -> tuple[ParsedDocument, str | None]:
-    """The document with a privacy warning added, or the message refusing it (``strict``)."""
-    findings = check_parsed(doc) if mode != "off" else []
-    if not findings:
-        return doc, None
-    advice = f"check it with `qualcode check-privacy {doc.source_path}`"
-    if mode == "strict":
-        return doc, f"{doc.source_path}: refused (--strict): {summarise(findings)} ({advice})"
-    return replace(doc, warnings=(*doc.warnings, f"{summarise(findings)}; {advice}")), None
+def _counts(doc: ParsedDocument, segments: list[SegmentRow]) -> dict[str, Any]:
+    sentences = sum(1 for row in segments if row[0] == "sentence")
+    return {"turns": len(doc.turns), "sentences": sentences, "warnings": doc.warnings}
 
 
-def _store_document(
-    project: Project, doc: ParsedDocument, *, replace: bool, model: str | None, actor: str
-) -> IngestOutcome:
-    with project.read() as conn:
-        existing = store_documents.find_document(conn, doc.name)
-    if existing is not None and doc.text_sha256 == existing.text_sha256:
-        return IngestOutcome(doc.source_path, "unchanged", doc.name, warnings=doc.warnings)
-    segments = segment_document(doc.text, doc.turns, model=model)
-    sentences = sum(1 for s in segments if s.kind == "sentence")
-    base = {"turns": len(doc.turns), "sentences": sentences, "warnings": doc.warnings}
-    with project.write() as conn:
-        if existing is None:
-            case_id = store_cases.ensure_case(conn, doc.attributes.get("case") or doc.name)
-            _set_front_matter(conn, case_id, doc)
-            doc_id = store_documents.insert_document(conn, doc, segments, case_id=case_id)
-            log_event(conn, actor=actor, action="document.add", entity="document", entity_id=doc_id,
-                      payload={"name": doc.name, "source": doc.source_path,
-                               "text_sha256": doc.text_sha256})
-            return IngestOutcome(doc.source_path, "added", doc.name, **base)  # type: ignore[arg-type]
-        codings = store_codings.find_codings(conn, document=doc.name)
-        if codings and not replace:
-            message = (f"{doc.source_path}: the text of {doc.name!r} changed and it has "
-                       f"{len(codings)} coding(s); pass --replace to re-anchor them by their quotes")
-            return IngestOutcome(doc.source_path, "refused", doc.name, message)
-        store_documents.replace_document(conn, existing.id, doc, segments)
-        _set_front_matter(conn, store_cases.ensure_case(conn, existing.case or doc.name), doc)
-        moved, lost = _reanchor(conn, existing.text, doc.text, codings, actor=actor)
-        log_event(conn, actor=actor, action="document.replace", entity="document",
-                  entity_id=existing.id,
-                  payload={"name": doc.name, "old_text_sha256": existing.text_sha256,
-                           "text_sha256": doc.text_sha256, "moved": moved, "lost": len(lost)})
+def _add(conn: Connection, item: PreparedDocument, segments: list[SegmentRow], *,
+         actor: str) -> IngestOutcome:
+    doc = item.doc
+    case_id = store_cases.ensure_case(conn, doc.attributes.get("case") or doc.name)
+    _set_front_matter(conn, case_id, doc)
+    doc_id = store_documents.add_document(conn, doc, segments, case_id=case_id,
+                                          text_sha256=item.text_sha256)
+    log_event(conn, actor=actor, action="document.add", entity="document", entity_id=doc_id,
+              payload={"name": doc.name, "source": doc.source_path,
+                       "text_sha256": item.text_sha256})
+    return IngestOutcome(doc.source_path, "added", doc.name, **_counts(doc, segments))
+
+
+def _update(conn: Connection, item: PreparedDocument, segments: list[SegmentRow], *,
+            replace: bool, actor: str) -> IngestOutcome:
+    doc = item.doc
+    existing = store_documents.find_document(conn, doc.name)
+    assert existing is not None
+    codings = store_codings.find_codings(conn, document=doc.name)
+    if codings and not replace:
+        message = (f"{doc.source_path}: the text of {doc.name!r} changed and it has "
+                   f"{len(codings)} coding(s); pass --replace to re-anchor them by their quotes")
+        return IngestOutcome(doc.source_path, "refused", doc.name, message)
+    store_documents.replace_document(conn, existing.id, doc, segments)
+    _set_front_matter(conn, store_cases.ensure_case(conn, existing.case or doc.name), doc)
+    moved, lost = _reanchor(conn, existing.text, doc.text, codings, actor=actor)
+    log_event(conn, actor=actor, action="document.replace", entity="document",
+              entity_id=existing.id,
+              payload={"name": doc.name, "old_text_sha256": existing.text_sha256,
+                       "text_sha256": item.text_sha256, "moved": moved, "lost": len(lost)})
     action: Action = "replaced" if codings else "updated"
     return IngestOutcome(doc.source_path, action, doc.name, lost=tuple(lost), moved=moved,
-                         **base)  # type: ignore[arg-type]
+                         **_counts(doc, segments))
 
 
 def _set_front_matter(conn: Connection, case_id: int, doc: ParsedDocument) -> None:

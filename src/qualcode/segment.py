@@ -10,20 +10,13 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 
 from qualcode.ingest.transcript import strip_span
-from qualcode.models import Segment, Turn
-from qualcode.nlp import sentence_spans
+from qualcode.models import Segment, SegmentKind, Turn
+from qualcode.nlp.pipelines import paragraph_sentences
 
-
-@dataclass
-class _Pending:
-    """A document whose paragraphs are still on their way through the pipeline."""
-
-    text: str
-    remaining: int
-    segments: list[Segment] = field(default_factory=list)
+SegmentRow = tuple[SegmentKind, int, int, int]
+"""A segment as a plain tuple ``(kind, start, end, turn)``: cheap to pickle and to store."""
 
 
 def segment_document(
@@ -41,30 +34,32 @@ def segment_many(
     Paragraphs of all documents stream through one ``nlp.pipe``; only the documents whose
     paragraphs are in the current batch are held in memory.
     """
-    documents: deque[_Pending] = deque()
-    paragraphs: deque[tuple[_Pending, int, int, int]] = deque()  # document, turn, start, end
+    for rows in segment_rows(items, model=model):
+        yield [Segment(*row) for row in rows]
 
-    def feed() -> Iterator[str]:
+
+def segment_rows(
+    items: Iterable[tuple[str, Sequence[Turn]]], *, model: str | None = None
+) -> Iterator[list[SegmentRow]]:
+    """Like :func:`segment_many`, with each segment as a :data:`SegmentRow` tuple."""
+    waiting: deque[tuple[str, list[tuple[int, int, int]]]] = deque()  # text, (turn, start, end)
+
+    def feed() -> Iterator[tuple[str, list[tuple[int, int]]]]:
         for text, turns in items:
             found = list(paragraph_spans(text, turns))
-            document = _Pending(text, len(found))
-            documents.append(document)
-            for turn, start, end in found:
-                paragraphs.append((document, turn, start, end))
-                yield text[start:end]
+            waiting.append((text, found))
+            yield text, [(start, end) for _, start, end in found]
 
-    for spans in sentence_spans(feed(), model=model):
-        document, turn, start, end = paragraphs.popleft()
-        document.segments.append(Segment("paragraph", start, end, turn))
-        for begin, finish in spans:
-            sentence = strip_span(document.text, start + begin, start + finish)
-            if sentence is not None:
-                document.segments.append(Segment("sentence", *sentence, turn))
-        document.remaining -= 1
-        while documents and documents[0].remaining == 0:
-            yield documents.popleft().segments
-    while documents:  # documents without any paragraph at the end of the stream
-        yield documents.popleft().segments
+    for sentences in paragraph_sentences(feed(), model=model):
+        text, paragraphs = waiting.popleft()
+        rows: list[SegmentRow] = []
+        for (turn, start, end), spans in zip(paragraphs, sentences, strict=True):
+            rows.append(("paragraph", start, end, turn))
+            for begin, finish in spans:
+                sentence = strip_span(text, begin, finish)
+                if sentence is not None:
+                    rows.append(("sentence", sentence[0], sentence[1], turn))
+        yield rows
 
 
 def paragraph_spans(text: str, turns: Sequence[Turn]) -> Iterator[tuple[int, int, int]]:

@@ -1,8 +1,10 @@
 """Everything the suggestion makers need to know about a set of units, computed once.
 
-One pass of ``nlp.pipe`` over the units (and one over the distinct questions before them)
-gives tokens, lemmas and cue hits; cue scores follow, with the rarity of each cue taken
-over all the units.
+One tokenisation per document (its units joined, see :mod:`qualcode.assist.stream`) and
+one over the distinct questions before them give tokens, lemmas and cue hits; cue scores
+follow, with the rarity of each cue taken over all the units. The model needs every
+unit's words, so this holds the whole analysis; cue suggestions alone stream instead
+(:mod:`qualcode.assist.suggest`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 
 from qualcode import nlp
 from qualcode.assist.cues import CueScore, rarity, score_units
+from qualcode.assist.stream import unit_hits
 from qualcode.assist.units import Unit
 from qualcode.models import Code
 
@@ -59,7 +62,7 @@ def analyse_units(
         end = start
         while end < len(units) and units[end].document == name:
             end += 1
-        analysed.extend(nlp.analyse((u.text for u in units[start:end]), matcher))
+        analysed.extend(nlp.analysed(found) for found in unit_hits(units[start:end], matcher))
         if progress is not None:
             progress(end, len(units), f"{name} ({number}/{len(names)} documents)")
         start = end

@@ -70,14 +70,20 @@ class CueScore:
         return "; ".join(e.describe() for e in self.evidence)
 
 
-def rarity(analysed: Sequence[nlp.Analysed]) -> dict[str, float]:
-    """Per cue key, ``RARITY_FLOOR`` (in every unit) up to 1 (in one unit): scaled IDF."""
-    counts: Counter[str] = Counter()
-    for item in analysed:
-        counts.update({hit.key for hit in item.hits})
-    total = len(analysed)
-    scale = math.log(total + 1) or 1.0
-    return {key: RARITY_FLOOR + (1 - RARITY_FLOOR) * math.log((total + 1) / (n + 1)) / scale
+def rarity(analysed: Sequence[nlp.Analysed] = (), *, counts: dict[str, int] | None = None,
+           units: int = 0) -> dict[str, float]:
+    """Per cue key, ``RARITY_FLOOR`` (in every unit) up to 1 (in one unit): scaled IDF.
+
+    Over the ``analysed`` units, or, when the units are streamed rather than held, from
+    ``counts`` (the number of units holding each cue key) out of ``units`` units.
+    """
+    if counts is None:
+        counts = Counter()
+        for item in analysed:
+            counts.update({hit.key for hit in item.hits})
+        units = len(analysed)
+    scale = math.log(units + 1) or 1.0
+    return {key: RARITY_FLOOR + (1 - RARITY_FLOOR) * math.log((units + 1) / (n + 1)) / scale
             for key, n in counts.items()}
 
 

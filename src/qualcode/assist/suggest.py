@@ -4,28 +4,38 @@ A suggestion is never written twice, never over a decision, and never again afte
 rejected: every (document, start, end, code) that already has a coding of any status is
 skipped. The run records the ids of the codings it added, so ``qualcode undo`` can remove
 exactly those. When there is nothing new to suggest, no run is recorded at all, so running
-suggest again leaves the project as it was.
+suggest again leaves the project as it was. The whole run is one transaction.
+
+Cue suggestions stream, so memory stays flat in the size of the corpus. The rarity of a
+cue is taken over every unit of the project, which is only known once all are matched, so
+there are two passes: the first matches every document (in ``processes`` worker
+processes if asked), counts how many units hold each cue, and spills the units with hits
+of the chosen documents to a temporary file; the second reads them back one document at a
+time, scores them and writes their suggestions. The model needs every unit's words, so
+methods ``model`` and ``both`` analyse all units at once (:func:`analyse_units`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
-from qualcode.assist.analysis import Progress, analyse_units
+from qualcode import nlp
+from qualcode.assist.analysis import Analysis, Progress, analyse_units
 from qualcode.assist.combine import Structure
+from qualcode.assist.cues import rarity, score_units
 from qualcode.assist.fit import Fitted, check_method
 from qualcode.assist.propose import Proposal, propose
-from qualcode.assist.units import Unit, check_unit, load_units
+from qualcode.assist.stream import Spill, Workers, match_document, worker_codes
+from qualcode.assist.units import Unit, check_unit, document_units, load_units
 from qualcode.errors import ProjectError, UserError
 from qualcode.models import Code, Coding, under_prefix
 from qualcode.store import Project
 from qualcode.store import classifiers as store_classifiers
 from qualcode.store import codes as store_codes
-from qualcode.store import codings as store_codings
 from qualcode.store import decisions as store_decisions
 from qualcode.store import documents as store_documents
 from qualcode.store.log import log_event
@@ -43,16 +53,13 @@ class SuggestReport:
     dry_run: bool
     documents: int = 0
     units: int = 0
+    added: int = 0
     run_id: str | None = None
     classifier: int | None = None
     skipped: dict[str, int] = field(default_factory=dict)  # status of the coding in the way
     by_code: dict[str, int] = field(default_factory=dict)
     by_category: dict[str, int] = field(default_factory=dict)
-    suggestions: list[Coding] = field(default_factory=list)
-
-    @property
-    def added(self) -> int:
-        return len(self.suggestions)
+    suggestions: list[Coding] = field(default_factory=list)  # empty unless kept
 
 
 has_prefix = under_prefix
@@ -95,8 +102,18 @@ def suggest(
     include_interviewer: bool = False,
     dry_run: bool = False,
     progress: Progress | None = None,
+    processes: int = 1,
+    keep_suggestions: bool = True,
 ) -> SuggestReport:
-    """Suggest codes for the units of ``documents`` (all documents when empty)."""
+    """Suggest codes for the units of ``documents`` (all documents when empty).
+
+    ``processes`` worker processes match cues (method ``cues``); this process alone reads
+    and writes the project. ``keep_suggestions=False`` leaves ``report.suggestions`` empty
+    (the counts stay), so a run over a large corpus holds no suggestion in memory.
+    ``progress(documents done, documents, "<document> (<units so far> units)")`` is called
+    after each document is matched (method ``cues``; the others report units, see
+    :func:`analyse_units`).
+    """
     check_method(method)
     check_unit(unit)
     report = SuggestReport(method, unit, dry_run)
@@ -104,26 +121,117 @@ def suggest(
         codes = store_codes.list_codes(conn)
         wanted = {c.id for c in selected_codes(codes, code_prefixes)}
         names = _documents(conn, documents)
-        units = load_units(conn, unit=unit, include_interviewer=include_interviewer)
         fitted = None
         if method != "cues":
             report.classifier, fitted = load_classifier(conn, unit=unit)
-    analysis = analyse_units(units, codes, progress=progress)
-    chosen = [i for i, u in enumerate(units) if u.document in names]
-    part = analysis.subset(chosen)
-    found = [p for p in propose(part, Structure.of(codes), method=method, fitted=fitted,
-                                min_score=min_score) if p.code in wanted]
-    report.documents, report.units = len(names), len(chosen)
-    if dry_run:
-        with project.read() as conn:
-            _keep_new(conn, report, part.units, found, names, run_id=None)
-        return report
-    _write(project, report, part.units, found, names,
-           params={"method": method, "unit": unit, "documents": sorted(names),
-                   "codes": list(code_prefixes), "min_score": min_score,
-                   "include_interviewer": include_interviewer,
-                   "classifier": report.classifier})
+    report.documents = len(names)
+    run = _Run(report, names, wanted, keep_suggestions, {
+        "method": method, "unit": unit, "documents": sorted(names),
+        "codes": list(code_prefixes), "min_score": min_score,
+        "include_interviewer": include_interviewer, "classifier": report.classifier})
+    with project.read() if dry_run else project.write() as conn:
+        if method == "cues":
+            found = _by_cues(conn, run, codes, unit=unit, min_score=min_score,
+                             include_interviewer=include_interviewer, processes=processes,
+                             progress=progress)
+        else:
+            assert fitted is not None
+            units = load_units(conn, unit=unit, include_interviewer=include_interviewer)
+            found = _by_model(run, analyse_units(units, codes, progress=progress), codes,
+                              method=method, fitted=fitted, min_score=min_score)
+        run.write(conn, found, categories={c.id: c.category for c in codes})
     return report
+
+
+Proposed = tuple[Sequence[Unit], list[Proposal]]  # one document's units and proposals
+
+
+def _by_cues(conn: Connection, run: _Run, codes: Sequence[Code], *, unit: str,
+             min_score: float | None, include_interviewer: bool, processes: int,
+             progress: Progress | None) -> Iterator[Proposed]:
+    """Cue proposals, one document at a time (see the module docstring).
+
+    In one process, the first pass keeps what it found for the chosen documents (see
+    :class:`Spill`); with workers, it only counts, and the second pass matches the chosen
+    documents again in the workers, so only counts and proposals cross between processes.
+    """
+    every = store_documents.document_names(conn)
+
+    def jobs(names: Sequence[str], keep: bool) -> Iterator[tuple[Sequence[Unit], bool]]:
+        for name in names:
+            doc = store_documents.find_document(conn, name)
+            assert doc is not None
+            yield document_units(conn, doc, unit=unit, include_interviewer=include_interviewer), \
+                keep and name in run.names
+
+    counts: Counter[str] = Counter()
+    units = 0
+    spill = Spill()
+    with Workers(codes, processes) as workers:
+        try:
+            matched_all = workers.map(match_document, jobs(every, processes <= 1))
+            for number, (name, matched) in enumerate(zip(every, matched_all, strict=True),
+                                                     start=1):
+                counts.update(matched.counts)
+                units += matched.units
+                if name in run.names:
+                    run.report.units += matched.units
+                    if matched.found:
+                        spill.add(matched)
+                if progress is not None:
+                    progress(number, len(every), f"{name} ({units} units)")
+            rare = rarity(counts=counts, units=units)
+            if processes <= 1:
+                for matched in spill:
+                    yield propose_found(matched.found, rare, min_score)
+                return
+            chosen = [name for name in every if name in run.names]
+            yield from workers.map(propose_units, ((found, rare, min_score)
+                                                   for found, _ in jobs(chosen, True)))
+        finally:
+            spill.close()
+
+
+def propose_found(found: Sequence[tuple[Unit, nlp.Analysed]], rare: dict[str, float],
+                  min_score: float | None) -> Proposed:
+    """Cue proposals for one document's units with hits, scored with the corpus's ``rare``."""
+    units = [u for u, _ in found]
+    analysed = [a for _, a in found]
+    scores = score_units([u.start for u in units], analysed, rare=rare)
+    part = Analysis(units, analysed, scores, [{} for _ in units], {})
+    return units, propose(part, _structure(), method="cues", min_score=min_score)
+
+
+def propose_units(units: Sequence[Unit], rare: dict[str, float],
+                  min_score: float | None) -> Proposed:
+    """:func:`propose_found` for one document's units, matched here (in a worker)."""
+    return propose_found(match_document(units, True).found, rare, min_score)
+
+
+_STRUCTURES: dict[int, tuple[Sequence[Code], Structure]] = {}
+
+
+def _structure() -> Structure:
+    """The code structure of the codebook this process matches with, made once."""
+    codes = worker_codes()
+    if id(codes) not in _STRUCTURES:
+        _STRUCTURES.clear()
+        _STRUCTURES[id(codes)] = (codes, Structure.of(codes))
+    return _STRUCTURES[id(codes)][1]
+
+
+def _by_model(run: _Run, analysis: Analysis, codes: Sequence[Code], *, method: str,
+              fitted: Fitted, min_score: float | None) -> Iterator[Proposed]:
+    """Model (or combined) proposals for the chosen documents, one document at a time."""
+    chosen = [i for i, u in enumerate(analysis.units) if u.document in run.names]
+    part = analysis.subset(chosen)
+    run.report.units = len(chosen)
+    found = propose(part, Structure.of(codes), method=method, fitted=fitted, min_score=min_score)
+    by_document: dict[str, list[Proposal]] = {}
+    for p in found:
+        by_document.setdefault(part.units[p.unit].document, []).append(p)
+    for name in sorted(by_document):
+        yield part.units, by_document[name]
 
 
 def _documents(conn: Connection, documents: Sequence[str]) -> set[str]:
@@ -138,46 +246,74 @@ def _documents(conn: Connection, documents: Sequence[str]) -> set[str]:
     return set(documents) if documents else set(known)
 
 
-def _keep_new(conn: Connection, report: SuggestReport, units: Sequence[Unit],
-              found: Sequence[Proposal], names: set[str], *, run_id: str | None) -> None:
-    """Turn proposals into codings, leaving out every span and code already coded."""
-    keys = store_decisions.coding_keys(conn, documents=names)
-    categories = {c.id: c.category for c in store_codes.list_codes(conn)}
-    skipped: Counter[str] = Counter()
-    for p in found:
-        u = units[p.unit]
-        status = keys.get((u.document, u.start, u.end, p.code))
-        if status is not None:
-            skipped[status] += 1
-            continue
-        report.suggestions.append(Coding(
-            document=u.document, start=u.start, end=u.end, quote=u.text, code=p.code,
-            coder=ASSISTANT, origin="model" if p.origin == "model" else "rule",
-            status="suggested", score=p.score, rationale=p.rationale, run_id=run_id))
-    report.skipped = dict(sorted(skipped.items()))
-    report.by_code = dict(sorted(Counter(s.code for s in report.suggestions).items()))
-    report.by_category = dict(sorted(Counter(categories.get(s.code, "")
-                                             for s in report.suggestions).items()))
+@dataclass
+class _Run:
+    """Turns proposals into codings, leaving out every span and code already coded, and
+    (unless a dry run) writes them as one run, started at the first new suggestion."""
 
+    report: SuggestReport
+    names: set[str]
+    wanted: set[str]
+    keep: bool
+    params: dict[str, object]
+    run_id: str | None = None
 
-def _write(project: Project, report: SuggestReport, units: Sequence[Unit],
-           found: Sequence[Proposal], names: set[str], *, params: dict[str, object]) -> None:
-    with project.write() as conn:
-        _keep_new(conn, report, units, found, names, run_id=None)
-        if not report.suggestions:
-            return  # nothing new: no run, so running suggest again changes nothing
-        run_id = start_run(conn, kind="suggest", actor=ASSISTANT, params=params)
-        report.run_id = run_id
-        report.suggestions = [replace(s, run_id=run_id) for s in report.suggestions]
-        ids: list[int] = []
-        by_document: dict[str, list[Coding]] = {}
-        for coding in report.suggestions:
-            by_document.setdefault(coding.document, []).append(coding)
-        for name, items in sorted(by_document.items()):
-            doc = store_documents.find_document(conn, name)
-            assert doc is not None
-            ids.extend(store_codings.insert_codings(conn, doc.id, doc.text, items))
-        finish_run(conn, run_id)
-        log_event(conn, actor=ASSISTANT, action="suggest.run", entity="run", entity_id=run_id,
-                  payload={**params, "added": len(ids), "codings": ids,
-                           "skipped": report.skipped, "by_code": report.by_code})
+    def write(self, conn: Connection, found: Iterator[Proposed], *,
+              categories: dict[str, str]) -> None:
+        skipped: Counter[str] = Counter()
+        by_code: Counter[str] = Counter()
+        for units, proposals in found:
+            new = self._new(conn, units, [p for p in proposals if p.code in self.wanted],
+                            skipped)
+            if not new:
+                continue
+            by_code.update(c.code for c in new)
+            if not self.report.dry_run:
+                self._insert(conn, new)
+            if self.keep:
+                self.report.suggestions.extend(new)
+        self.report.added = sum(by_code.values())
+        self.report.skipped = dict(sorted(skipped.items()))
+        self.report.by_code = dict(sorted(by_code.items()))
+        by_category: Counter[str] = Counter()
+        for code, n in by_code.items():
+            by_category[categories.get(code, "")] += n
+        self.report.by_category = dict(sorted(by_category.items()))
+        if self.run_id is not None:
+            self._finish(conn)
+
+    def _new(self, conn: Connection, units: Sequence[Unit], proposals: Sequence[Proposal],
+             skipped: Counter[str]) -> list[Coding]:
+        if not proposals:
+            return []
+        keys = store_decisions.coding_keys(conn, documents=[units[proposals[0].unit].document])
+        fresh: list[Proposal] = []
+        for p in proposals:
+            u = units[p.unit]
+            status = keys.get((u.document, u.start, u.end, p.code))
+            if status is None:
+                fresh.append(p)
+            else:
+                skipped[status] += 1
+        if fresh and not self.report.dry_run and self.run_id is None:
+            self.run_id = start_run(conn, kind="suggest", actor=ASSISTANT, params=self.params)
+            self.report.run_id = self.run_id
+        return [Coding(document=units[p.unit].document, start=units[p.unit].start,
+                       end=units[p.unit].end, quote=units[p.unit].text, code=p.code,
+                       coder=ASSISTANT, origin="model" if p.origin == "model" else "rule",
+                       status="suggested", score=p.score, rationale=p.rationale,
+                       run_id=self.run_id) for p in fresh]
+
+    def _insert(self, conn: Connection, new: Sequence[Coding]) -> None:
+        doc = store_documents.find_document(conn, new[0].document)
+        assert doc is not None
+        store_decisions.insert_suggestions(conn, doc.id, doc.text, new)
+
+    def _finish(self, conn: Connection) -> None:
+        assert self.run_id is not None
+        finish_run(conn, self.run_id)
+        ids = store_decisions.run_coding_ids(conn, self.run_id)
+        log_event(conn, actor=ASSISTANT, action="suggest.run", entity="run",
+                  entity_id=self.run_id,
+                  payload={**self.params, "added": len(ids), "codings": ids,
+                           "skipped": self.report.skipped, "by_code": self.report.by_code})

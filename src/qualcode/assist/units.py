@@ -17,6 +17,7 @@ from qualcode.errors import UserError
 from qualcode.ingest.transcript import strip_span
 from qualcode.models import Coding, Turn
 from qualcode.store import documents as store_documents
+from qualcode.store.documents import StoredDocument
 
 UNITS = ("sentence", "turn")
 
@@ -57,22 +58,30 @@ def load_units(
     wanted = set(documents) if documents is not None else None
     units: list[Unit] = []
     for doc in store_documents.all_documents(conn):
-        if wanted is not None and doc.name not in wanted:
+        if wanted is None or doc.name in wanted:
+            units.extend(document_units(conn, doc, unit=unit,
+                                        include_interviewer=include_interviewer))
+    return units
+
+
+def document_units(conn: Connection, doc: StoredDocument, *, unit: str = "sentence",
+                   include_interviewer: bool = False) -> list[Unit]:
+    """The units of one stored document, in text order."""
+    turns = store_documents.document_turns(conn, doc.id)
+    asked = _questions(doc.text, turns)
+    if unit == "turn":
+        spans = [(i, t.start, t.end) for i, t in enumerate(turns)]
+    else:
+        spans = [(s.turn, s.start, s.end)
+                 for s in store_documents.document_segments(conn, doc.id, "sentence")]
+    units: list[Unit] = []
+    for index, start, end in spans:
+        turn = turns[index]
+        span = strip_span(doc.text, start, end)
+        if span is None or (turn.role != "participant" and not include_interviewer):
             continue
-        turns = store_documents.document_turns(conn, doc.id)
-        asked = _questions(doc.text, turns)
-        if unit == "turn":
-            spans = [(i, t.start, t.end) for i, t in enumerate(turns)]
-        else:
-            spans = [(s.turn, s.start, s.end)
-                     for s in store_documents.document_segments(conn, doc.id, "sentence")]
-        for index, start, end in spans:
-            turn = turns[index]
-            span = strip_span(doc.text, start, end)
-            if span is None or (turn.role != "participant" and not include_interviewer):
-                continue
-            units.append(Unit(doc.name, span[0], span[1], index, turn.speaker, turn.role,
-                              doc.text[span[0] : span[1]], asked[index]))
+        units.append(Unit(doc.name, span[0], span[1], index, turn.speaker, turn.role,
+                          doc.text[span[0] : span[1]], asked[index]))
     return units
 
 

@@ -44,10 +44,13 @@ def _progress(description: str, noun: str) -> Iterator[Callable[[int, int, str],
 @click.option("--include-interviewer", is_flag=True,
               help="Also suggest for interviewer turns and other speakers.")
 @click.option("--dry-run", is_flag=True, help="Show what would be suggested; write nothing.")
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1),
+              help="Worker processes matching cues (method cues); use the number of cores.")
 @json_option
 def suggest_cmd(documents: tuple[str, ...], project: str, method: str, unit: str,
                 code_prefixes: tuple[str, ...], min_score: float | None,
-                include_interviewer: bool, dry_run: bool, as_json: bool) -> None:
+                include_interviewer: bool, dry_run: bool, processes: int,
+                as_json: bool) -> None:
     """Suggest codes for the documents (all by default), as a run you can undo.
 
     Suggestions get status suggested and coder assistant, with a score and the
@@ -58,15 +61,17 @@ def suggest_cmd(documents: tuple[str, ...], project: str, method: str, unit: str
     Example:
       qualcode suggest --method cues --codes challenge
       qualcode suggest ai2-olmo --method both --unit turn --dry-run
+      qualcode suggest --processes 2
     """
     from qualcode.assist.suggest import suggest
     from qualcode.store import open_project
 
-    with open_project(project, create=False) as proj, _progress("Suggesting", "units") as tick:
+    noun = "documents" if method == "cues" else "units"
+    with open_project(project, create=False) as proj, _progress("Suggesting", noun) as tick:
         report = suggest(proj, documents=list(documents), method=method, unit=unit,
                          code_prefixes=list(code_prefixes), min_score=min_score,
                          include_interviewer=include_interviewer, dry_run=dry_run,
-                         progress=tick)
+                         progress=tick, processes=processes, keep_suggestions=False)
     if as_json:
         render.print_json({
             "run_id": report.run_id, "dry_run": report.dry_run, "method": report.method,

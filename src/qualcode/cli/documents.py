@@ -29,18 +29,21 @@ from qualcode.errors import ExitCode
 @click.option("--spacy-model", metavar="NAME", help="An installed spaCy pipeline for sentences.")
 @click.option("--strict", is_flag=True,
               help="Refuse documents in which the privacy checks find possible personal data.")
+@click.option("--processes", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Read and segment files in this many processes (this one writes).")
 @json_option
 def ingest(paths: tuple[Path, ...], project: str, cases: Path | None, encoding: str | None,
            interviewer_labels: tuple[str, ...], label_pattern: str | None, id_column: str | None,
            text_column: str | None, replace: bool, spacy_model: str | None, strict: bool,
-           as_json: bool) -> None:
+           processes: int, as_json: bool) -> None:
     """Ingest transcripts (files or folders) into the project.
 
     Reads .txt/.md with speaker labels, .docx, .vtt and .srt captions, and CSV/XLSX
     tables of answers (with --text-column). Re-ingesting an unchanged file does
     nothing. Each document gets the fast privacy checks (see check-privacy): a finding
     is a warning, or with --strict a refusal. Exit code 3 means some files failed;
-    the others went in.
+    the others went in. --processes 2 uses two cores for large corpora; the project
+    is the same as with one.
 
     \b
     Example:
@@ -62,7 +65,7 @@ def ingest(paths: tuple[Path, ...], project: str, cases: Path | None, encoding: 
     with open_project(project) as proj, render.progress("Ingesting") as tick:
         report = ingest_paths(proj, list(paths), options=options, cases=cases, replace=replace,
                               spacy_model=spacy_model, progress=tick,
-                              privacy="strict" if strict else "warn")
+                              privacy="strict" if strict else "warn", processes=processes)
     _render_ingest(report, as_json=as_json)
     if report.failed:
         raise click.exceptions.Exit(int(ExitCode.PARTIAL))

@@ -14,6 +14,7 @@ for anything else), so a huge or endless file is refused instead of filling the 
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 from pathlib import Path
 
@@ -52,6 +53,7 @@ CONTROLS: dict[int, str] = {  # one character for one: offsets keep their places
     **{code: "\ufffd" for code in [*range(1, 0x20), 0x7F, *range(0x80, 0xA0)] if code not in (9, 10)},
     **{ord(ch): "\n" for ch in _BREAKS},
 }
+_CONTROL_CHARACTER = re.compile("[" + "".join(re.escape(chr(code)) for code in CONTROLS) + "]")
 _FORMAT_HINTS = {
     "transcript": "give the file its real suffix, or save the text as a UTF-8 .txt file",
     "table": "give the file its real suffix, or save the table as a UTF-8 CSV file",
@@ -176,8 +178,12 @@ def normalise_text(text: str) -> str:
     NFC, and no trailing whitespace at the end of the text. Offsets are counted in this
     form; the function is idempotent.
     """
-    text = text.replace("\x00", "").lstrip("\ufeff").replace("\r\n", "\n").translate(CONTROLS)
-    return unicodedata.normalize("NFC", text).rstrip()
+    text = text.replace("\x00", "").lstrip("\ufeff").replace("\r\n", "\n")
+    if _CONTROL_CHARACTER.search(text):  # translate() is slow: most texts have nothing to do
+        text = text.translate(CONTROLS)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text.rstrip()
 
 
 def load_text(path: Path, data: bytes, *, encoding: str | None = None) -> tuple[str, list[str]]:

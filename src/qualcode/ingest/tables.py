@@ -237,6 +237,7 @@ def read_answers(path: Path, data: bytes, options: ReadOptions) -> list[ParsedDo
     )
     speaker_column = next((c for c in columns if c.casefold() == "speaker"), None)
     used = {text_column, id_column, speaker_column}
+    source_sha256 = bytes_sha256(data)  # once: hashing the file for every row is quadratic
     keys = attribute_keys([c for c in columns if c not in used], path=path)
     documents: list[ParsedDocument] = []
     seen: dict[str, int] = {}
@@ -255,7 +256,7 @@ def read_answers(path: Path, data: bytes, options: ReadOptions) -> list[ParsedDo
                 text=text,
                 turns=(Turn(speaker, "participant", 0, len(text)),),
                 source_path=str(path),
-                source_sha256=bytes_sha256(data),
+                source_sha256=source_sha256,
                 attributes={key: values[c] for c, key in keys.items() if values[c]},
             )
         )

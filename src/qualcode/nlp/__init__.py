@@ -10,17 +10,22 @@ from qualcode.nlp.cues import (
     Analysed,
     CueHit,
     CueMatcher,
+    UnitHits,
     analyse,
     check_token_pattern,
     cue_matcher,
     lemma_pipeline,
+    match_doc,
+    tokenise,
 )
 from qualcode.nlp.entities import entity_spans, installed_ner_pipeline
 from qualcode.nlp.pipelines import DEFAULT_LANG, pipeline, sentence_spans
 from qualcode.nlp.textcat import Textcat, Words, textcat_model, train_textcat
+from qualcode.nlp.units import analysed
 
 __all__ = [
-    "DEFAULT_LANG", "Analysed", "CueHit", "CueMatcher", "Textcat", "Words", "analyse",
-    "check_token_pattern", "cue_matcher", "entity_spans", "installed_ner_pipeline",
-    "lemma_pipeline", "pipeline", "sentence_spans", "textcat_model", "train_textcat",
+    "DEFAULT_LANG", "Analysed", "CueHit", "CueMatcher", "Textcat", "UnitHits", "Words",
+    "analyse", "analysed", "check_token_pattern", "cue_matcher", "entity_spans",
+    "installed_ner_pipeline", "lemma_pipeline", "match_doc", "pipeline", "sentence_spans",
+    "textcat_model", "tokenise", "train_textcat",
 ]

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, bindparam, delete, func, select
 
 from qualcode.models import Case
 from qualcode.store import schema
 from qualcode.store.engine import inserted_id
 
+# built once: a statement made per call costs SQLAlchemy more than SQLite's work on it
+_CASE_ID = select(schema.cases.c.id).where(schema.cases.c.name == bindparam("name"))
+
 
 def find_case(conn: Connection, name: str) -> int | None:
-    found = conn.execute(select(schema.cases.c.id).where(schema.cases.c.name == name)).scalar()
+    found = conn.execute(_CASE_ID, {"name": name}).scalar()
     return int(found) if found is not None else None
 
 
@@ -21,7 +24,7 @@ def ensure_case(conn: Connection, name: str) -> int:
     found = find_case(conn, name)
     if found is not None:
         return found
-    result = conn.execute(schema.cases.insert().values(name=name))
+    result = conn.execute(schema.cases.insert(), {"name": name})
     return inserted_id(result)
 
 

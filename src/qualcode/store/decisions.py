@@ -11,7 +11,9 @@ from sqlalchemy import Connection, select, update
 
 from qualcode.models import Coding, under_prefix
 from qualcode.store import schema
+from qualcode.store.codings import _check_span as check_span
 from qualcode.store.codings import coding_query, ensure_coder, row_to_coding
+from qualcode.store.engine import now
 
 SpanKey = tuple[str, int, int, str]  # (document, start, end, code)
 
@@ -137,3 +139,35 @@ def list_runs(conn: Connection, *, kind: str | None = None) -> list[Run]:
 def set_memo(conn: Connection, coding_id: int, memo: str | None) -> None:
     """Set (or clear) the memo of a coding, leaving its status and coder alone."""
     conn.execute(update(schema.codings).where(schema.codings.c.id == coding_id).values(memo=memo))
+
+
+def insert_suggestions(conn: Connection, doc_id: int, text: str, items: Sequence[Coding]) -> None:
+    """Insert codings of one document in one statement, each quote checked against the text.
+
+    For suggestion runs, which add many codings at once; the ids are read back with
+    :func:`run_coding_ids`.
+    """
+    coders: dict[str, int] = {}
+    rows: list[tuple[Any, ...]] = []
+    stamp = now()
+    for coding in items:
+        check_span(text, coding)
+        if coding.coder not in coders:
+            coders[coding.coder] = ensure_coder(conn, coding.coder)
+        rows.append((doc_id, coding.start, coding.end, coding.quote, coding.code,
+                     coders[coding.coder], coding.origin, coding.status, coding.score,
+                     coding.rationale, coding.memo, coding.created_at or stamp, coding.run_id))
+    if rows:  # the driver's executemany: SQLAlchemy's per-row parameter work costs more
+        conn.exec_driver_sql(_INSERT, rows)
+
+
+_INSERT = ('INSERT INTO codings (document_id, start, "end", quote, code_id, coder_id, origin, '
+           "status, score, rationale, memo, created_at, run_id) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def run_coding_ids(conn: Connection, run_id: str) -> list[int]:
+    """Ids of the codings a run created, in the order they were inserted."""
+    query = (select(schema.codings.c.id).where(schema.codings.c.run_id == run_id)
+             .order_by(schema.codings.c.id))
+    return [int(i) for i in conn.execute(query).scalars()]

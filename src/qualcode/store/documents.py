@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +11,9 @@ from sqlalchemy import Connection, delete, func, select, update
 
 from qualcode.models import ParsedDocument, Segment, Turn
 from qualcode.store import schema
-from qualcode.store.engine import inserted_id, now
+from qualcode.store.engine import insert_rows, inserted_id, now
+
+SegmentRow = tuple[str, int, int, int]  # (kind, start, end, turn), as qualcode.segment makes them
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,11 @@ _DOC_COLUMNS = (
 )
 
 
+_TURN_COLUMNS = ("document_id", "idx", "speaker", "role", "start", "end", "media_start", "media_end")
+_SEGMENT_COLUMNS = ("document_id", "turn_idx", "kind", "start", "end")
+_NAMES_PER_QUERY = 500  # well under SQLite's smallest limit on bound parameters (999)
+
+
 def _doc(row: Any) -> StoredDocument:
     values = row._asdict()
     values["attributes"] = json.loads(values["attributes"])
@@ -69,22 +76,54 @@ def document_names(conn: Connection) -> list[str]:
     return list(conn.execute(query).scalars())
 
 
+def document_hashes(conn: Connection, names: Iterable[str] | None = None) -> dict[str, tuple[int, str]]:
+    """``name -> (id, text_sha256)`` of the stored documents (of ``names`` only, when given)."""
+    d = schema.documents.c
+    query = select(d.name, d.id, d.text_sha256)
+    if names is None:
+        return {name: (int(doc_id), sha) for name, doc_id, sha in conn.execute(query)}
+    wanted = list(dict.fromkeys(names))
+    found: dict[str, tuple[int, str]] = {}
+    for at in range(0, len(wanted), _NAMES_PER_QUERY):
+        chunk = wanted[at : at + _NAMES_PER_QUERY]
+        found.update((n, (int(i), h)) for n, i, h in conn.execute(query.where(d.name.in_(chunk))))
+    return found
+
+
 def insert_document(
     conn: Connection, doc: ParsedDocument, segments: Sequence[Segment], *, case_id: int | None
 ) -> int:
     """Store a new document with its turns and segments; returns its id."""
+    rows = [(seg.kind, seg.start, seg.end, seg.turn) for seg in segments]
+    return add_document(conn, doc, rows, case_id=case_id)
+
+
+def add_document(
+    conn: Connection,
+    doc: ParsedDocument,
+    segments: Sequence[SegmentRow],
+    *,
+    case_id: int | None,
+    text_sha256: str | None = None,
+) -> int:
+    """Store a new document, its turns and its ``(kind, start, end, turn)`` segments.
+
+    ``text_sha256`` saves hashing the text again when the caller has it. Returns the id.
+    """
+    # one statement with parameters (not .values()), so SQLAlchemy compiles it only once
     result = conn.execute(
-        schema.documents.insert().values(
-            name=doc.name,
-            source_path=doc.source_path,
-            source_sha256=doc.source_sha256,
-            format=doc.format,
-            text=doc.text,
-            text_sha256=doc.text_sha256,
-            case_id=case_id,
-            ingested_at=now(),
-            attributes=json.dumps(dict(doc.attributes), ensure_ascii=False, sort_keys=True),
-        )
+        schema.documents.insert(),
+        {
+            "name": doc.name,
+            "source_path": doc.source_path,
+            "source_sha256": doc.source_sha256,
+            "format": doc.format,
+            "text": doc.text,
+            "text_sha256": text_sha256 or doc.text_sha256,
+            "case_id": case_id,
+            "ingested_at": now(),
+            "attributes": json.dumps(dict(doc.attributes), ensure_ascii=False, sort_keys=True),
+        },
     )
     doc_id = inserted_id(result)
     _insert_parts(conn, doc_id, doc.turns, segments)
@@ -92,9 +131,12 @@ def insert_document(
 
 
 def replace_document(
-    conn: Connection, doc_id: int, doc: ParsedDocument, segments: Sequence[Segment]
+    conn: Connection, doc_id: int, doc: ParsedDocument, segments: Sequence[Segment | SegmentRow]
 ) -> None:
-    """Replace the text, turns and segments of a stored document (codings are the caller's)."""
+    """Replace the text, turns and segments of a stored document (codings are the caller's).
+
+    Segments are :class:`Segment` records or ``(kind, start, end, turn)`` rows.
+    """
     conn.execute(delete(schema.segments).where(schema.segments.c.document_id == doc_id))
     conn.execute(delete(schema.turns).where(schema.turns.c.document_id == doc_id))
     conn.execute(
@@ -110,7 +152,8 @@ def replace_document(
             attributes=json.dumps(dict(doc.attributes), ensure_ascii=False, sort_keys=True),
         )
     )
-    _insert_parts(conn, doc_id, doc.turns, segments)
+    rows = [(s.kind, s.start, s.end, s.turn) if isinstance(s, Segment) else s for s in segments]
+    _insert_parts(conn, doc_id, doc.turns, rows)
 
 
 def set_document_case(conn: Connection, doc_id: int, case_id: int | None) -> None:
@@ -120,39 +163,15 @@ def set_document_case(conn: Connection, doc_id: int, case_id: int | None) -> Non
 
 
 def _insert_parts(
-    conn: Connection, doc_id: int, turns: Sequence[Turn], segments: Sequence[Segment]
+    conn: Connection, doc_id: int, turns: Sequence[Turn], segments: Sequence[SegmentRow]
 ) -> None:
-    if turns:
-        conn.execute(
-            schema.turns.insert(),
-            [
-                {
-                    "document_id": doc_id,
-                    "idx": index,
-                    "speaker": turn.speaker,
-                    "role": turn.role,
-                    "start": turn.start,
-                    "end": turn.end,
-                    "media_start": turn.media_start,
-                    "media_end": turn.media_end,
-                }
-                for index, turn in enumerate(turns)
-            ],
-        )
-    if segments:
-        conn.execute(
-            schema.segments.insert(),
-            [
-                {
-                    "document_id": doc_id,
-                    "turn_idx": seg.turn,
-                    "kind": seg.kind,
-                    "start": seg.start,
-                    "end": seg.end,
-                }
-                for seg in segments
-            ],
-        )
+    turn_rows = [
+        (doc_id, index, t.speaker, t.role, t.start, t.end, t.media_start, t.media_end)
+        for index, t in enumerate(turns)
+    ]
+    insert_rows(conn, schema.turns, _TURN_COLUMNS, turn_rows)
+    segment_rows = [(doc_id, turn, kind, start, end) for kind, start, end, turn in segments]
+    insert_rows(conn, schema.segments, _SEGMENT_COLUMNS, segment_rows)
 
 
 def document_turns(conn: Connection, doc_id: int) -> list[Turn]:
