@@ -9,7 +9,7 @@ import pytest
 
 from qualcode.assist.evaluate import evaluate
 from qualcode.assist.learn import learn
-from qualcode.assist.model import TextcatParams, pack, unpack
+from qualcode.assist.model import PROFILES, TextcatParams, pack, unpack
 from qualcode.assist.runs import undo_run
 from qualcode.assist.suggest import suggest
 from qualcode.coding import import_codings
@@ -50,6 +50,20 @@ def test_learn_stores_a_versioned_model_that_suggest_uses(coded: Project) -> Non
     assert {s.origin for s in report.suggestions} == {"model"}
     assert all(s.rationale and s.rationale.startswith(("model p=", "implied by "))
                for s in report.suggestions)
+
+
+def test_the_classifier_is_the_fold_classifiers_with_their_profiles(coded: Project) -> None:
+    learn(coded, folds=2, params=FAST)
+    with coded.read() as conn:
+        latest = store_classifiers.latest_classifier(conn)
+    assert latest is not None
+    parts = unpack(latest.data)
+    # two folds, each one textcat (FAST has one bag) and its code profiles
+    assert len(parts) == 4
+    assert sum(part.startswith(PROFILES) for part in parts) == 2
+    names = latest.params["stacker"]["features"]
+    assert names[-2:] == ["in:domain", "in:stage"]
+    assert {"near", "closest", "asked_near", "defined", "leading", "nearby"} <= set(names)
 
 
 def test_training_is_deterministic(coded: Project) -> None:

@@ -2,13 +2,16 @@
 
 Method ``both`` scores each candidate pair (a unit and a code with some cue evidence or a
 model probability of at least ``MODEL_FLOOR``) with a small logistic regression over the
-features in ``FEATURES``. Its weights are shared by all codes, so rare codes borrow from
-frequent ones; they are learned by ``qualcode learn`` from predictions the model made on
-documents it did not see in training. The features say how strong the evidence is (cue
-score, model probability, their noisy-or), how the unit compares with the rest of its
-document (rank and share of the best score there: coders code where a topic is
-discussed, not every passing mention), how common the code is, and what the question
-asked.
+features in ``FEATURES`` and one intercept per category. Its weights are shared by all
+codes, so rare codes borrow from frequent ones; they are learned by ``qualcode learn``
+from predictions the classifier made on documents it did not see in training. The
+features say how strong the evidence is (cue score, model probability, their noisy-or,
+how much the unit and its question resemble those coded with the code, how many of the
+definition's words it uses), how the unit compares with the rest of its document (rank
+and share of the best score there: coders code where a topic is discussed, not every
+passing mention), with the other codes of its category in the unit and with its
+neighbours (see :mod:`qualcode.assist.context`), how common the code is, and what the
+question asked.
 
 A code fixed to a lifecycle stage implies that stage: wherever such a code is suggested,
 its stage is suggested too (rationale "implied by ...").
@@ -18,26 +21,31 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from qualcode.assist import context
 from qualcode.assist.analysis import Analysis
 from qualcode.assist.model import CATEGORY
+from qualcode.assist.profiles import ASKED, NEAR
+from qualcode.errors import UserError
 from qualcode.models import Code
 
 MODEL_FLOOR = 0.05
 FEATURES = ("bias", "cue", "model", "category", "either", "first", "relative", "prior", "stage",
             "implied", "cue_x_category", "sqrt_model", "evidence", "length", "asked",
-            "asked_category")
+            "asked_category", "defined", "leading", "nearby", "near", "closest", "asked_near")
 
 
 @dataclass(frozen=True)
 class Structure:
-    """What the codebook says about codes: their category and the stage they are fixed to."""
+    """What the codebook says about codes: their category, the stage they are fixed to, and
+    the weighted words of their definitions."""
 
     categories: dict[str, str]
     stage_of: dict[str, str]  # code -> the stage code it is fixed to
     stages: frozenset[str]
+    defined: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, codes: Sequence[Code]) -> Structure:
@@ -45,7 +53,13 @@ class Structure:
         members = [c for c in codes if c.kind == "code"]
         return cls({c.id: c.category for c in members},
                    {c.id: c.stage for c in members if c.stage and c.category not in staged},
-                   frozenset(c.id for c in members if c.category in staged))
+                   frozenset(c.id for c in members if c.category in staged),
+                   context.definition_words(members))
+
+    def feature_names(self) -> tuple[str, ...]:
+        """``FEATURES`` and one indicator per category ("in:<category>"), which gives each
+        category its own intercept."""
+        return FEATURES + tuple(f"in:{c}" for c in sorted(set(self.categories.values())))
 
 
 @dataclass(frozen=True)
@@ -65,16 +79,22 @@ def candidates(
     structure: Structure,
     prior: Mapping[str, float],
 ) -> list[Candidate]:
-    """Every pair with some evidence, with its features (see ``FEATURES``)."""
+    """Every pair with some evidence, with its features (see ``Structure.feature_names``)."""
     either, implied = _evidence(analysis, probs, structure)
     first, relative = _ranks(analysis, either)
+    paired = {"either": either, "first": first, "relative": relative, "implied": implied,
+              "leading": context.leading(either, structure.categories),
+              "nearby": context.nearby(analysis, either)}
+    families = structure.feature_names()[len(FEATURES):]
+    words = [context.content_lemmas(item) for item in analysis.analysed]
     found = []
     for i, code in sorted(either):
         features = _features(analysis, probs, structure, prior, i, code)
-        features[FEATURES.index("either")] = either[(i, code)]
-        features[FEATURES.index("first")] = first[(i, code)]
-        features[FEATURES.index("relative")] = relative[(i, code)]
-        features[FEATURES.index("implied")] = implied.get((i, code), 0.0)
+        for name, values in paired.items():
+            features[FEATURES.index(name)] = values.get((i, code), 0.0)
+        features[FEATURES.index("defined")] = context.defined(words[i],
+                                                              structure.defined.get(code, {}))
+        features.extend(float(name == f"in:{structure.categories[code]}") for name in families)
         found.append(Candidate(i, code, _cue(analysis, i, code),
                                probs[i].get(code, 0.0) if probs is not None else None,
                                tuple(features)))
@@ -135,11 +155,12 @@ def _features(
     i: int,
     code: str,
 ) -> list[float]:
-    """The features of one pair; "either", "first", "relative" and "implied" are filled in
-    by the caller, which sees all pairs."""
+    """The features of one pair in ``FEATURES`` order; those the caller computes over all
+    pairs ("either", "first", "relative", "implied", "defined", "leading", "nearby") are 0."""
     category = structure.categories[code]
-    model = probs[i].get(code, 0.0) if probs is not None else 0.0
-    in_category = probs[i].get(CATEGORY + category, 0.0) if probs is not None else 0.0
+    unit: Mapping[str, float] = probs[i] if probs is not None else {}
+    model = unit.get(code, 0.0)
+    in_category = unit.get(CATEGORY + category, 0.0)
     cue = _cue(analysis, i, code)
     asked = analysis.asked[i]
     found = analysis.cues[i].get(code)
@@ -148,48 +169,59 @@ def _features(
             cue * in_category, math.sqrt(model), float(len(found.evidence) if found else 0),
             math.log1p(len(analysis.analysed[i].words)), asked.get(code, 0.0),
             max((s for c, s in asked.items() if structure.categories.get(c) == category),
-                default=0.0)]
+                default=0.0), 0.0, 0.0, 0.0, unit.get(NEAR + code, 0.0),
+            context.closest(unit, structure.categories, code), unit.get(ASKED + code, 0.0)]
 
 
 @dataclass(frozen=True)
 class Stacker:
     """A logistic regression over standardised candidate features."""
 
+    names: tuple[str, ...]
     weights: tuple[float, ...]
     means: tuple[float, ...]
     scales: tuple[float, ...]
 
     def score(self, features: Sequence[float]) -> float:
+        if len(features) != len(self.weights):
+            msg = "the stored classifier was trained by an older qualcode or another codebook"
+            raise UserError(msg, hint="train a new one with `qualcode learn`")
         z = sum(w * (x - m) / s for w, x, m, s in
                 zip(self.weights, features, self.means, self.scales, strict=True))
         return 1 / (1 + math.exp(-max(min(z, 30.0), -30.0)))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"features": list(FEATURES), "weights": list(self.weights),
+        return {"features": list(self.names), "weights": list(self.weights),
                 "means": list(self.means), "scales": list(self.scales)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Stacker:
-        return cls(tuple(data["weights"]), tuple(data["means"]), tuple(data["scales"]))
+        return cls(tuple(data["features"]), tuple(data["weights"]), tuple(data["means"]),
+                   tuple(data["scales"]))
 
 
 def fit_stacker(
-    found: Sequence[Candidate], positive: Sequence[bool], *, l2: float = 1e-3, steps: int = 1500
+    found: Sequence[Candidate],
+    positive: Sequence[bool],
+    names: Sequence[str] = FEATURES,
+    *,
+    l2: float = 1e-3,
+    steps: int = 1500,
 ) -> Stacker:
     """Fit the logistic regression by full-batch gradient descent (deterministic)."""
     import numpy as np
 
-    x = np.array([c.features for c in found], dtype=float).reshape(len(found), len(FEATURES))
+    x = np.array([c.features for c in found], dtype=float).reshape(len(found), len(names))
     y = np.array(positive, dtype=float)
-    means = x.mean(axis=0) if len(found) else np.zeros(len(FEATURES))
-    scales = x.std(axis=0) + 1e-9 if len(found) else np.ones(len(FEATURES))
+    means = x.mean(axis=0) if len(found) else np.zeros(len(names))
+    scales = x.std(axis=0) + 1e-9 if len(found) else np.ones(len(names))
     means[0], scales[0] = 0.0, 1.0  # keep the bias feature as it is
     z = (x - means) / scales
-    w = np.zeros(len(FEATURES))
+    w = np.zeros(len(names))
     for _ in range(steps if len(found) else 0):
         p = 1 / (1 + np.exp(-(z @ w)))
         w -= 0.5 * (z.T @ (p - y) / len(y) + l2 * w)
-    return Stacker(tuple(float(v) for v in w), tuple(float(v) for v in means),
+    return Stacker(tuple(names), tuple(float(v) for v in w), tuple(float(v) for v in means),
                    tuple(float(v) for v in scales))
 
 
@@ -210,3 +242,19 @@ def best_threshold(
             if f > best:
                 best, threshold = f, score
     return threshold
+
+
+def recall_threshold(
+    scores: Sequence[float], positive: Sequence[bool], total: int, recall: float
+) -> float:
+    """The highest score threshold that keeps at least ``recall`` of ``total`` reference
+    positives (the lowest score when none does)."""
+    pairs = sorted(zip(scores, positive, strict=True), key=lambda p: -p[0])
+    correct = 0
+    for n, (score, hit) in enumerate(pairs, start=1):
+        correct += hit
+        if n < len(pairs) and pairs[n][0] == score:
+            continue
+        if total and correct / total >= recall:
+            return score
+    return pairs[-1][0] if pairs else 1.0

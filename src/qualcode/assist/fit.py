@@ -1,9 +1,9 @@
 """Fitting a classifier with its combination and thresholds, and proposing suggestions.
 
-:func:`fit` trains the text classifier on the given units, and learns how to combine it
-with the cues from predictions it makes on documents it has not seen (K-fold by
-document inside the training data). :func:`propose` turns an analysis into suggestions
-with one of the three methods.
+:func:`fit` trains the text classifier K times, each time without one fold of the
+documents, and learns how to combine it with the cues from the predictions each makes on
+the documents it did not see. :func:`propose` turns an analysis into suggestions with one
+of the three methods.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from qualcode.assist.combine import (
     best_threshold,
     candidates,
     fit_stacker,
+    recall_threshold,
 )
 from qualcode.assist.metrics import rates
 from qualcode.errors import UserError
@@ -30,8 +31,8 @@ METHODS = ("cues", "model", "both")
 CUE_THRESHOLD = 0.35  # default minimum cue score (method cues)
 MODEL_THRESHOLD = 0.5  # used when no threshold could be learned
 MODEL_EVIDENCE = 0.1  # a model probability from which the model counts as evidence
-BETA = 2.0  # thresholds maximise F2: a wrong suggestion costs a reviewer less than a miss
-
+BETA = 2.0  # model thresholds maximise F2: a wrong suggestion costs a reviewer less than a miss
+TARGET_RECALL = 0.8  # both: the highest threshold that finds this share out of fold
 
 
 @dataclass(frozen=True)
@@ -95,37 +96,45 @@ def fit(
     params: model.TextcatParams | None = None,
     progress: Progress | None = None,
 ) -> Fitted:
-    """Train on every unit of ``analysis``; learn the combination out of fold."""
+    """Learn from every unit of ``analysis``: the classifier, its combination with the
+    cues, and the thresholds.
+
+    The documents are dealt into ``folds`` groups; for each, a classifier is trained on the
+    other groups and scores this one. The combination and the thresholds are learned from
+    these out-of-fold scores, and the fitted classifier is the set of fold classifiers (it
+    predicts their mean), so its predictions on new documents are distributed like the
+    scores its thresholds were chosen on. With one document there is nothing to hold out:
+    one classifier is trained on it, without a learned combination.
+    """
     params = params or model.TextcatParams()
     labels = model.label_set(positives, structure.categories)
     if not labels:
         msg = "there are no accepted codings to learn from"
         raise UserError(msg, hint="code some passages, or accept suggestions, first")
     groups = document_folds(analysis.documents(), folds)
+    if len(groups) < 2:
+        if progress is not None:
+            progress(0, 1, "one document: no folds")
+        return _fit_once(analysis, positives, labels, structure, params)
     oof = _OutOfFold()
-    if len(groups) > 1:
-        for number, group in enumerate(groups, start=1):
-            if progress is not None:
-                progress(number - 1, len(groups) + 1, f"fold {number} of {len(groups)}")
-            oof.add(analysis, positives, group, labels, structure, params)
-    if progress is not None:
-        progress(len(groups) if len(groups) > 1 else 0, len(groups) + 1, "final model")
-    final = _fit_once(analysis, positives, labels, structure, params)
-    if not oof.found:
-        return final
+    for number, group in enumerate(groups, start=1):
+        if progress is not None:
+            progress(number - 1, len(groups), f"fold {number} of {len(groups)}")
+        oof.add(analysis, positives, group, labels, structure, params)
     total = sum(len(codes) for codes in positives)
-    stacker = fit_stacker(oof.found, oof.truth)
+    if not oof.found:
+        return Fitted(labels, model.merge(oof.models), params, prior_of(positives),
+                      {"model": MODEL_THRESHOLD, "both": MODEL_THRESHOLD}, None)
+    stacker = fit_stacker(oof.found, oof.truth, structure.feature_names())
     both = [stacker.score(c.features) for c in oof.found]
-    model_scores = [s for s, _ in oof.scored]
-    thresholds = {"model": best_threshold(model_scores, [t for _, t in oof.scored], total,
-                                          beta=BETA),
-                  "both": best_threshold(both, oof.truth, total, beta=BETA)}
+    thresholds = _thresholds(oof, both, total)
     metrics = {
         "folds": len(groups), "units": len(analysis.units), "positives": total,
         "model": _rates(oof.scored, thresholds["model"], total),
         "both": _rates(list(zip(both, oof.truth, strict=True)), thresholds["both"], total),
     }
-    return Fitted(labels, final.data, params, final.prior, thresholds, stacker, metrics)
+    return Fitted(labels, model.merge(oof.models), params, prior_of(positives), thresholds,
+                  stacker, metrics)
 
 
 @dataclass
@@ -135,6 +144,7 @@ class _OutOfFold:
     found: list[Candidate] = field(default_factory=list)
     truth: list[bool] = field(default_factory=list)
     scored: list[tuple[float, bool]] = field(default_factory=list)  # model probabilities
+    models: list[bytes] = field(default_factory=list)
 
     def add(self, analysis: Analysis, positives: Sequence[set[str]], group: Sequence[str],
             labels: Sequence[str], structure: Structure, params: model.TextcatParams) -> None:
@@ -143,12 +153,24 @@ class _OutOfFold:
         inner = _fit_once(analysis.subset(train), [positives[i] for i in train], labels,
                           structure, params)
         part = analysis.subset(test)
+        self.models.append(inner.data)
         probs = model.predict(inner.data, labels, part, structure.categories, params)
         for c in candidates(part, probs, structure, inner.prior):
             self.found.append(c)
             self.truth.append(c.code in positives[test[c.unit]])
         self.scored.extend((p.get(code, 0.0), code in positives[test[j]])
                           for j, p in enumerate(probs) for code in structure.categories)
+
+
+def _thresholds(oof: _OutOfFold, both: Sequence[float], total: int) -> dict[str, float]:
+    """Model: the best F2 out of fold. Both: the highest threshold that finds
+    ``TARGET_RECALL`` of the coded pairs out of fold (the best F2 when no threshold can)."""
+    model_threshold = best_threshold([s for s, _ in oof.scored], [t for _, t in oof.scored],
+                                     total, beta=BETA)
+    if sum(oof.truth) >= TARGET_RECALL * total:
+        return {"model": model_threshold,
+                "both": recall_threshold(both, oof.truth, total, TARGET_RECALL)}
+    return {"model": model_threshold, "both": best_threshold(both, oof.truth, total, beta=BETA)}
 
 
 def _fit_once(analysis: Analysis, positives: Sequence[set[str]], labels: Sequence[str],

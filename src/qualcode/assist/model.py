@@ -10,7 +10,9 @@ What the classifier sees of a unit (its "words"):
   its cues point to (``qcat:<category>``): questions frame answers.
 
 It predicts every code the coder used, and every category (``category:<id>``: the unit has
-some code of it), which gives the combination a steadier signal for rare codes.
+some code of it), which gives the combination a steadier signal for rare codes. Packed with
+the classifier are the code profiles of :mod:`qualcode.assist.profiles`, and the
+predictions include a unit's similarity to them.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from qualcode import nlp
+from qualcode.assist import profiles
 from qualcode.assist.analysis import Analysis
 from qualcode.errors import UserError
 
@@ -85,15 +88,21 @@ def train(
     categories: Mapping[str, str],
     params: TextcatParams,
 ) -> bytes:
-    """Train the classifier (``params.bags`` models) on the units of ``analysis``; returns
-    the models packed into one string of bytes."""
+    """Train the classifier (``params.bags`` models) on the units of ``analysis`` and build
+    the code profiles; returns them packed into one string of bytes."""
     examples = [(unit_words(analysis, i, categories), sorted(unit_labels(positives[i], categories)))
                 for i in range(len(analysis.units))]
-    return pack([nlp.train_textcat(examples, labels, ngram_size=params.ngram_size,
-                                   length=params.length, epochs=params.epochs,
-                                   dropout=params.dropout, batch_size=params.batch_size,
-                                   learn_rate=params.learn_rate, seed=params.seed + bag)
-                 for bag in range(params.bags)])
+    models = [nlp.train_textcat(examples, labels, ngram_size=params.ngram_size,
+                                length=params.length, epochs=params.epochs,
+                                dropout=params.dropout, batch_size=params.batch_size,
+                                learn_rate=params.learn_rate, seed=params.seed + bag)
+              for bag in range(params.bags)]
+    return pack([*models, PROFILES + profiles.dumps(profiles.build(analysis, positives))])
+
+
+def merge(trained: Sequence[bytes]) -> bytes:
+    """Several trained classifiers as one, whose predictions are the mean of theirs."""
+    return pack([part for data in trained for part in unpack(data)])
 
 
 def predict(
@@ -103,21 +112,30 @@ def predict(
     categories: Mapping[str, str],
     params: TextcatParams,
 ) -> list[dict[str, float]]:
-    """The probability of every label for each unit of ``analysis`` (the mean over bags)."""
+    """The probability of every label for each unit of ``analysis`` (the mean over the
+    packed models), and the unit's and its question's similarity to each code's profile
+    (``near:<code>``, ``asked:<code>``; the mean over the packed profiles)."""
     if not analysis.units:
         return []
     words = [unit_words(analysis, i, categories) for i in range(len(analysis.units))]
-    models = unpack(data)
+    parts = unpack(data)
+    models = [part for part in parts if not part.startswith(PROFILES)]
     total: list[dict[str, float]] = [dict.fromkeys(labels, 0.0) for _ in words]
     for part in models:
         textcat = nlp.Textcat(part, labels, ngram_size=params.ngram_size, length=params.length)
         for sums, probs in zip(total, textcat.scores(words), strict=True):
             for label, p in probs.items():
                 sums[label] += p / len(models)
+    stored = [profiles.loads(part[len(PROFILES):]) for part in parts if part.startswith(PROFILES)]
+    for found in stored:  # classifiers stored before profiles existed have none
+        for sums, near in zip(total, profiles.similarities(found, analysis), strict=True):
+            for label, value in near.items():
+                sums[label] = sums.get(label, 0.0) + value / len(stored)
     return total
 
 
 _MAGIC = b"qualcode-textcat-1"
+PROFILES = b"qualcode-profiles\x00"  # marks the packed part that holds code profiles
 
 
 def pack(parts: Sequence[bytes]) -> bytes:
