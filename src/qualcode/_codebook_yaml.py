@@ -44,15 +44,26 @@ def _loader() -> YAML:
     return yaml
 
 
-def parse(text: str, source: str) -> tuple[Any, list[Problem]]:
-    """Load ``text`` with positions; return ``(data, problems)``, data ``None`` on syntax errors."""
+def compose(text: str) -> Node | None:
+    """The node tree of ``text`` (raises ruamel's ``YAMLError`` on a syntax error)."""
+    root: Node | None = _loader().compose(text)
+    return root
+
+
+def parse(text: str, source: str, root: Node | None = None) -> tuple[Any, list[Problem]]:
+    """Load ``text`` with positions; return ``(data, problems)``, data ``None`` on syntax errors.
+
+    ``root`` is the node tree of ``text`` when the caller has composed it already: composing
+    is most of the cost, so a large codebook is composed once and constructed from it.
+    """
     yaml = _loader()
     try:
-        root = yaml.compose(text)
+        if root is None:
+            root = yaml.compose(text)
         problems = list(_key_problems(root, source)) if root is not None else []
         if any(p.message == _COMPLEX_KEY for p in problems):
             return None, problems  # ruamel cannot construct mappings used as keys
-        data = yaml.load(text)
+        data = yaml.constructor.construct_document(root) if root is not None else None
     except YAMLError as exc:
         return None, _syntax_problems(exc, text, source)
     return data, problems

@@ -90,10 +90,10 @@ def _decode(data: bytes, source: str) -> tuple[str | None, list[Problem]]:
 
 
 def _check(text: str, source: str, sha256: str) -> tuple[Codebook | None, list[Problem]]:
-    shape = _shape_problems(text, source)
+    shape, root = _shape_problems(text, source)
     if shape:
         return None, shape
-    data, problems = cy.parse(text, source)
+    data, problems = cy.parse(text, source, root)
     reader = cy.Reader(source, problems)
     header = reader.top(data) if data is not None or not problems else None
     drafts = reader.drafts
@@ -107,9 +107,10 @@ def _check(text: str, source: str, sha256: str) -> tuple[Codebook | None, list[P
     return Codebook(name, version, codes, description, source=source, sha256=sha256), []
 
 
-def _shape_problems(text: str, source: str) -> list[Problem]:
+def _shape_problems(text: str, source: str) -> tuple[list[Problem], Node | None]:
     """Refuse YAML that is nested too deeply to walk, or whose aliases (``*name``) would
     expand it into a huge structure (a "billion laughs"); syntax errors are left to the parser.
+    Also return the node tree, so that the parser need not compose the text again.
     """
     from ruamel.yaml.error import YAMLError
 
@@ -117,17 +118,17 @@ def _shape_problems(text: str, source: str) -> list[Problem]:
 
     deep = yaml_too_deep(text)
     if deep is not None:
-        return [Problem("the YAML is nested too deeply to be a codebook", source, deep)]
+        return [Problem("the YAML is nested too deeply to be a codebook", source, deep)], None
     try:
-        root = YAML(typ="rt").compose(text)
+        root = cy.compose(text)
     except YAMLError:
-        return []
+        return [], None
     blown = _too_large(root) if root is not None else None
     if blown is None:
-        return []
+        return [], root
     message = (f"YAML aliases (*name) expand the codebook beyond {MAX_YAML_VALUES:,} values; "
                "write the values out instead of repeating aliases")
-    return [Problem(message, source, blown.start_mark.line + 1)]
+    return [Problem(message, source, blown.start_mark.line + 1)], None
 
 
 def _too_large(root: Node) -> Node | None:
