@@ -56,8 +56,10 @@ def _size_table(size: dict[str, Any]) -> list[str]:
     naive = size.get("naive_pairs")
     pairs = (f"naive (sentence, code) pairs: {naive['60']:,} (60 codes), {naive['600']:,} "
              "(600 codes)" if naive else "naive baselines not run at this size (--naive-cap)")
+    model = size.get("suggestions_model")
     summary = (f"Suggestions: {size['suggestions_60']:,} (60 codes), "
-               f"{size['suggestions_600']:,} (600 codes), {size['suggestions_model']:,} (model); "
+               f"{size['suggestions_600']:,} (600 codes), "
+               f"{f'{model:,}' if model is not None else 'not run'} (model); "
                f"{pairs}; rows exported: {size['exported_rows']:,}; accepted for learn: "
                f"{size['accepted']:,}.")
     summary += "".join(f" Note: {note}." for note in size.get("notes", []))

@@ -49,6 +49,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="answers in the survey-style CSV (0 skips it)")
     parser.add_argument("--naive-cap", type=int, default=300,
                         help="run the naive baselines only up to this many documents")
+    parser.add_argument("--model-cap", type=int, default=1000,
+                        help="learn and suggest with the model only up to this many documents")
     parser.add_argument("--processes", type=int, default=2,
                         help="workers for the --processes lines of ingest and suggest (1 skips)")
     parser.add_argument("--scale-documents", type=int, default=1000,
@@ -116,6 +118,7 @@ def run_size(files: list[Path], codebooks: dict[str, str], cues: dict[str, Any],
              work: Path, args: argparse.Namespace) -> dict[str, Any]:
     spec = {"files": [str(f) for f in files], "codebooks": codebooks, "cues": cues,
             "work": str(work), "naive": len(files) <= args.naive_cap,
+            "model": len(files) <= args.model_cap,
             "processes": args.processes}
     return run_script("steps.py", spec, work)
 
@@ -201,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         survey = run_survey(args.survey, work, args.seed) if args.survey else None
     results = {"machine": machine(), "quick": args.quick, "words_per_document": args.words,
                "help_seconds": help_seconds(), "sizes": sizes, "growth": growth(sizes),
-               "survey": survey, "scale": scale, "naive_cap": args.naive_cap,
+               "survey": survey, "scale": scale, "naive_cap": args.naive_cap, "model_cap": args.model_cap,
                "processes": args.processes,
                "command": "python benchmarks/run.py " + " ".join(argv if argv is not None
                                                                  else sys.argv[1:])}

@@ -138,21 +138,26 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
         timer.time("ingest", lambda: ingest_paths(project, files))
         copy_project(path, large)
         copy_project(path, parallel)
-        report = timer.time("suggest_cues_60", lambda: suggest(project))
+        report = timer.time("suggest_cues_60", lambda: suggest(project, keep_suggestions=False))
         result["suggestions_60"] = report.added
         naive_baselines(project, spec, timer, result)
     measure_processes(files, work, parallel, spec.get("processes", 2), timer, result)
     with open_project(large) as other:
         timer.time("codebook_600", lambda: install_codebook(
             other, Path(spec["codebooks"]["600"]), force=True), words=0)
-        report = timer.time("suggest_cues_600", lambda: suggest(other))
+        report = timer.time("suggest_cues_600", lambda: suggest(other, keep_suggestions=False))
         result["suggestions_600"] = report.added
     large.unlink()
     with open_project(path) as project:
         result["accepted"] = accept_some(project, REVIEWED)
-        timer.time("learn", lambda: learn(project))
-        report = timer.time("suggest_model", lambda: suggest(project, method="model"))
-        result["suggestions_model"] = report.added
+        if spec.get("model", True):
+            timer.time("learn", lambda: learn(project))
+            report = timer.time("suggest_model", lambda: suggest(
+                project, method="model", keep_suggestions=False))
+            result["suggestions_model"] = report.added
+        else:
+            result["notes"].append("learn and model suggestions skipped: above the "
+                                   "--model-cap size")
         timer.time("tables", lambda: build_tables(project, status="all"))
         out = work / "out"
         out.mkdir(exist_ok=True)
@@ -202,7 +207,8 @@ def measure_processes(files: list[Path], work: Path, parallel: Path, processes: 
         parallel.unlink()
         return
     with open_project(parallel) as project:
-        timer.time("suggest_cues_60_processes_2", lambda: suggest(project, processes=processes))
+        timer.time("suggest_cues_60_processes_2", lambda: suggest(
+            project, processes=processes, keep_suggestions=False))
     parallel.unlink()
 
 
