@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import Literal
 
 Kind = Literal[
@@ -54,42 +55,70 @@ _TLDS = ("com|org|net|edu|gov|int|mil|io|ai|co|uk|de|fr|nl|eu|es|it|ch|at|be|se|
 _US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|"
               "NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC")
 
+# Most patterns begin with a character class and check the word boundary (or the
+# characters that may not come before) just after it, in a lookbehind that includes that
+# first character: written so, `re` skips quickly to the characters a match can start
+# with instead of trying every position. E-mail addresses, web addresses and IPv6
+# addresses are matched only where a rarer anchor ("@", "://", "www.", ".com", ":") puts
+# their start (see _anchored). tests/test_pii_fast.py checks them against the plain forms.
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}"
                     r"\.[A-Za-z]{2,24}(?![\w-])")
+_EMAIL_RUN = re.compile(r"[\w.+-]*")
 _URL = re.compile(rf"\b(?:https?|ftp)://[^\s<>\"')\]]+|\bwww\.[^\s<>\"')\]]+"
                   rf"|(?<![\w.-])(?:[A-Za-z0-9-]{{1,63}}\.){{1,8}}(?:{_TLDS})\b"
                   rf"(?:/[^\s<>\"')\]]*)?(?!\.\w)")
-_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\d)")
+_URL_TLD = re.compile(rf"\.(?:{_TLDS})\b")
+_URL_RUN = re.compile(r"[A-Za-z0-9.-]*")
+_IPV4 = re.compile(r"\d(?<![\w.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?!\w|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
-_PHONE = re.compile(r"(?<![\w+.()/-])(?:\+|00|\()?\d[\d ()./-]{5,22}\d(?![\w])")
+_IPV6_PAIR = re.compile(r":[0-9A-Fa-f]{0,4}:")
+_IPV6_RUN = re.compile(r"[0-9A-Fa-f:]*")
+_PHONE = re.compile(r"[+(\d](?<![\w+.()/-][+(\d])"
+                    r"(?:(?<=[+(])\d[\d ()./-]{5,22}\d|(?<=0)0\d[\d ()./-]{5,22}\d"
+                    r"|(?<=\d)[\d ()./-]{5,22}\d)(?![\w])")
 _US_PHONE = re.compile(r"^\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}$")
 _DATE_ONLY = re.compile(rf"^(?:{_DATE})$")
-_BIRTH = re.compile(rf"(?:\bborn\b|\bbirth(?:day)?\b|\bD\.?O\.?B\b|\bgeboren\b|\bnée?\b)"
+# the first letter is matched case-sensitively, with every character that IGNORECASE
+# would take for it, so that `re` can skip to it
+_BIRTH = re.compile(rf"(?-i:[bBdDgGnN])(?<!\w[bdgn])(?:(?<=b)orn\b|(?<=b)irth(?:day)?\b"
+                    rf"|(?<=d)\.?O\.?B\b|(?<=g)eboren\b|(?<=n)ée?\b)"
                     rf"[^.\n]{{0,30}}?(?P<date>{_DATE})", re.IGNORECASE)
-_UK_POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?\d[ABD-HJLNP-UW-Z]{2}\b")
-_CA_POSTCODE = re.compile(r"\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d\b")
+_UK_POSTCODE = re.compile(r"[A-Z](?<!\w[A-Z])(?:[A-Z]?\d[A-Z\d]?|(?<=G)IR) ?\d[ABD-HJLNP-UW-Z]{2}\b")
+_CA_POSTCODE = re.compile(r"[ABCEGHJ-NPRSTVXY](?<!\w[ABCEGHJ-NPRSTVXY])\d[ABCEGHJ-NPRSTV-Z] ?"
+                          r"\d[ABCEGHJ-NPRSTV-Z]\d\b")
 _US_ZIP = re.compile(rf",\s{{0,3}}(?:{_US_STATES})\s{{1,3}}(?P<zip>\d{{5}}(?:-\d{{4}})?)\b")
-_CITY_CODE = re.compile(r"\b\d{5}\s+[A-ZÄÖÜ][a-zäöüß]+(?:[ -][A-ZÄÖÜ][a-zäöüß]+)?\b")
+_CITY_CODE = re.compile(r"\d(?<!\w\d)\d{4}\s+[A-ZÄÖÜ][a-zäöüß]+(?:[ -][A-ZÄÖÜ][a-zäöüß]+)?\b")
 _STREET = re.compile(
-    rf"\b\d{{1,5}}[A-Za-z]?,?\s{{1,3}}(?:[A-Z][\w'’-]{{0,30}}\s{{1,3}}){{1,3}}(?:{_STREET_WORDS})(?!\w)"
-    r"|(?<![\w-])[A-ZÄÖÜ][\wäöüß-]{0,30}(?:straße|strasse|str\.|weg|gasse|allee|platz|damm)"
-    r"\s{1,3}\d{1,4}[a-z]?\b"
-    r"|\b\d{1,4},?\s+(?:rue|avenue|boulevard|place|chemin|via|viale|calle|avenida)\s+\w+",
+    rf"[\dA-ZÄÖÜ](?:(?<=\d)(?<!\w\d)(?:\d{{0,4}}[A-Za-z]?,?\s{{1,3}}"
+    rf"(?:[A-Z][\w'’-]{{0,30}}\s{{1,3}}){{1,3}}(?:{_STREET_WORDS})(?!\w)"
+    r"|\d{0,3},?\s+(?:rue|avenue|boulevard|place|chemin|via|viale|calle|avenida)\s+\w+)"
+    r"|(?<=[A-ZÄÖÜ])(?<![\w-][A-ZÄÖÜ])[\wäöüß-]{0,30}"
+    r"(?:straße|strasse|str\.|weg|gasse|allee|platz|damm)\s{1,3}\d{1,4}[a-z]?\b)",
 )
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
-_CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
-_SSN = re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b")
-_NINO = re.compile(r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?"
-                   r"\d{2} ?[A-D]\b")
+_IBAN = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+_CARD = re.compile(r"\d(?<![\d-]\d)(?:[ -]?\d){12,18}(?![\d-])")
+_SSN = re.compile(r"\d(?<!\w\d)\d{2}(?<!000|666|9\d\d)-(?!00)\d{2}-(?!0000)\d{4}\b")
+_NINO = re.compile(r"[A-CEGHJ-PR-TW-Z](?<!\w[A-CEGHJ-PR-TW-Z])[A-CEGHJ-NPR-TW-Z]"
+                   r"(?<!BG|GB|NK|KN|TN|NT|ZZ) ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")
 _ID_CONTEXT = re.compile(
-    r"\b(?:ID|passport|licen[cs]e|social security|national insurance|tax|account|member(?:ship)?|"
-    r"customer|student|employee|patient|insurance)\s{0,3}(?:no\.?|number|nr\.?|#)?\s{0,3}:?"
+    r"(?-i:[iIİıpPlLsSſnNtTaAmMcCeE])(?<!\w[iplsntamce])"
+    r"(?:(?<=i)D|(?<=p)assport|(?<=l)icen[cs]e|(?<=s)ocial security|(?<=n)ational insurance"
+    r"|(?<=t)ax|(?<=a)ccount|(?<=m)ember(?:ship)?|(?<=c)ustomer|(?<=s)tudent|(?<=e)mployee"
+    r"|(?<=p)atient|(?<=i)nsurance)\s{0,3}(?:no\.?|number|nr\.?|#)?\s{0,3}:?"
     r"\s{0,3}(?P<id>[A-Z0-9][A-Z0-9-]{5,30})\b", re.IGNORECASE)
+# characters that no _ID_CONTEXT match holds (a dot only in "no." or "nr.") and that are no
+# word characters; the second pattern finds them in the reversed text
+_ID_BREAK = re.compile(r"[,.?!;()\"'’“”/](?<![oOrR]\.)")
+_ID_BREAK_REVERSED = re.compile(r"[,.?!;()\"'’“”/](?!(?<=\.)[oOrR])")
+# five ASCII digits in one run of word characters and hyphens, as an identity number needs
+_FIVE_DIGITS = re.compile(r"[0-9](?:(?:[^\W0-9]|-)*[0-9]){4}")
+_DIGIT = re.compile(r"\d")
 
 
 def find_all(text: str) -> list[Hit]:
     """Every fast detector over ``text``; overlapping hits keep the earliest, longest one."""
-    hits = [hit for detector in _DETECTORS for hit in detector(text)]
+    detectors = _DETECTORS if _DIGIT.search(text) else _DETECTORS_WITHOUT_DIGITS
+    hits = [hit for detector in detectors for hit in detector(text)]
     return without_overlaps(hits)
 
 
@@ -102,25 +131,74 @@ def without_overlaps(hits: list[Hit]) -> list[Hit]:
     return kept
 
 
-def _spans(pattern: re.Pattern[str], text: str, kind: Kind, group: int | str = 0,
+def _spans(matches: Iterable[re.Match[str]], kind: Kind, group: int | str = 0,
            accept: Callable[[str], bool] | None = None) -> Iterator[Hit]:
-    for match in pattern.finditer(text):
+    for match in matches:
         value = match.group(group)
         if value and (accept is None or accept(value)):
             yield Hit(match.start(group), match.end(group), kind)
 
 
+def _anchored(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> Iterator[re.Match[str]]:
+    """What ``pattern.finditer(text)`` gives, when every match starts at one of ``starts``.
+
+    Like finditer, a match hides the ones that would start inside it; lookarounds still see
+    the whole text, as ``match(text, pos)`` lets a lookbehind look before ``pos``.
+    """
+    end = 0
+    for start in sorted(set(starts)):
+        match = pattern.match(text, start) if start >= end else None
+        if match:
+            end = match.end()
+            yield match
+
+
+def _run_start(text: str, end: int, run: re.Pattern[str], limit: int) -> int | None:
+    """Where the characters of ``run`` before ``end`` begin; None when more than ``limit``."""
+    before = text[max(0, end - limit - 1) : end][::-1]
+    found = run.match(before)
+    length = found.end() if found else 0
+    return None if length > limit else end - length
+
+
+def _starts_before(text: str, anchors: Iterable[int], run: re.Pattern[str],
+                   limit: int) -> Iterator[int]:
+    for anchor in anchors:
+        start = _run_start(text, anchor, run, limit)
+        if start is not None:
+            yield start
+
+
+def _find(text: str, literal: str) -> Iterator[int]:
+    at = text.find(literal)
+    while at >= 0:
+        yield at
+        at = text.find(literal, at + 1)
+
+
 def _emails(text: str) -> Iterator[Hit]:
-    return _spans(_EMAIL, text, "email")
+    # the local part is the whole run of [\w.+-] before the "@", at most 64 long
+    starts = _starts_before(text, _find(text, "@"), _EMAIL_RUN, 64)
+    return _spans(_anchored(_EMAIL, text, starts), "email")
 
 
 def _urls(text: str) -> Iterator[Hit]:
-    return _spans(_URL, text, "url", accept=lambda v: "@" not in v)
+    # a scheme ends 3-5 characters before "://"; a bare domain is the run of [A-Za-z0-9.-]
+    # (at most 8 labels of 63 and their dots) before the dot of its top-level domain
+    schemes = (at - length for at in _find(text, "://") for length in (3, 4, 5) if at >= length)
+    tlds = (match.start() for match in _URL_TLD.finditer(text))
+    starts = chain(schemes, _find(text, "www."), _starts_before(text, tlds, _URL_RUN, 8 * 64))
+    return _spans(_anchored(_URL, text, starts), "url", accept=lambda v: "@" not in v)
 
 
 def _ips(text: str) -> Iterator[Hit]:
-    yield from _spans(_IPV4, text, "ip_address", accept=_valid_ip)
-    yield from _spans(_IPV6, text, "ip_address", accept=_ipv6_like)
+    yield from _spans(_IPV4.finditer(text), "ip_address", accept=_valid_ip)
+    if "::" in text or text.count(":") >= 7:
+        # every IPv6 match holds two colons with at most four hex digits between them,
+        # and starts at most four hex digits before its first colon
+        pairs = (match.start() for match in _IPV6_PAIR.finditer(text))
+        starts = _starts_before(text, pairs, _IPV6_RUN, 4)
+        yield from _spans(_anchored(_IPV6, text, starts), "ip_address", accept=_ipv6_like)
 
 
 def _ipv6_like(value: str) -> bool:
@@ -136,7 +214,7 @@ def _valid_ip(value: str) -> bool:
 
 
 def _phones(text: str) -> Iterator[Hit]:
-    return _spans(_PHONE, text, "phone", accept=_phone_like)
+    return _spans(_PHONE.finditer(text), "phone", accept=_phone_like)
 
 
 def _phone_like(value: str) -> bool:
@@ -149,24 +227,42 @@ def _phone_like(value: str) -> bool:
 
 
 def _dates_of_birth(text: str) -> Iterator[Hit]:
-    return _spans(_BIRTH, text, "date_of_birth", group="date")
+    return _spans(_BIRTH.finditer(text), "date_of_birth", group="date")
 
 
 def _addresses(text: str) -> Iterator[Hit]:
-    yield from _spans(_UK_POSTCODE, text, "postcode")
-    yield from _spans(_CA_POSTCODE, text, "postcode")
-    yield from _spans(_US_ZIP, text, "postcode", group="zip")
-    yield from _spans(_CITY_CODE, text, "postcode")
-    yield from _spans(_STREET, text, "street_address")
+    yield from _spans(_UK_POSTCODE.finditer(text), "postcode")
+    yield from _spans(_CA_POSTCODE.finditer(text), "postcode")
+    yield from _spans(_US_ZIP.finditer(text), "postcode", group="zip")
+    yield from _spans(_CITY_CODE.finditer(text), "postcode")
+    yield from _spans(_STREET.finditer(text), "street_address")
 
 
 def _ids(text: str) -> Iterator[Hit]:
-    yield from _spans(_IBAN, text, "iban", accept=_iban_valid)
-    yield from _spans(_CARD, text, "card_number", accept=_luhn_valid)
-    yield from _spans(_SSN, text, "id_number")
-    yield from _spans(_NINO, text, "id_number")
-    yield from _spans(_ID_CONTEXT, text, "id_number", group="id",
+    yield from _spans(_IBAN.finditer(text), "iban", accept=_iban_valid)
+    yield from _spans(_CARD.finditer(text), "card_number", accept=_luhn_valid)
+    yield from _spans(_SSN.finditer(text), "id_number")
+    yield from _spans(_NINO.finditer(text), "id_number")
+    yield from _spans(_id_contexts(text), "id_number", group="id",
                       accept=lambda v: sum(ch.isdigit() for ch in v) >= 5)
+
+
+def _id_contexts(text: str) -> Iterator[re.Match[str]]:
+    """``_ID_CONTEXT.finditer(text)``, less matches too short of digits to be accepted.
+
+    No match crosses an _ID_BREAK character, so the text splits there into pieces that are
+    scanned alone, and only pieces with five digits in one word can hold an accepted match.
+    Cutting a piece with ``endpos`` changes nothing: the break character could not be
+    taken, and is no word character for ``\\b``.
+    """
+    reverse = text[::-1]
+    end = 0
+    while digits := _FIVE_DIGITS.search(text, end):
+        before = _ID_BREAK_REVERSED.search(reverse, len(text) - digits.start())
+        after = _ID_BREAK.search(text, digits.end())
+        start = len(text) - before.start() if before else 0
+        end = after.start() if after else len(text)
+        yield from _ID_CONTEXT.finditer(text, start, end)
 
 
 def _iban_valid(value: str) -> bool:
@@ -192,6 +288,8 @@ def _luhn_valid(value: str) -> bool:
 _DETECTORS: tuple[Callable[[str], Iterator[Hit]], ...] = (
     _emails, _urls, _ips, _ids, _dates_of_birth, _phones, _addresses,
 )
+# the only detectors that can find something in a text without a digit
+_DETECTORS_WITHOUT_DIGITS = _DETECTORS[:3]
 
 
 def mask(value: str, kind: str) -> str:
