@@ -51,6 +51,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="run the naive baselines only up to this many documents")
     parser.add_argument("--model-cap", type=int, default=1000,
                         help="learn and suggest with the model only up to this many documents")
+    parser.add_argument("--refi-cap", type=int, default=300,
+                        help="export REFI-QDA only up to this many documents")
     parser.add_argument("--processes", type=int, default=2,
                         help="workers for the --processes lines of ingest and suggest (1 skips)")
     parser.add_argument("--scale-documents", type=int, default=1000,
@@ -119,6 +121,7 @@ def run_size(files: list[Path], codebooks: dict[str, str], cues: dict[str, Any],
     spec = {"files": [str(f) for f in files], "codebooks": codebooks, "cues": cues,
             "work": str(work), "naive": len(files) <= args.naive_cap,
             "model": len(files) <= args.model_cap,
+            "refi": len(files) <= args.refi_cap,
             "processes": args.processes}
     return run_script("steps.py", spec, work)
 
@@ -197,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
             size = run_size(files[:count], codebooks, cues, work / f"size-{count}", args)
             size["ratios"] = ratios(size)
             sizes.append(size)
+            partial = args.out / "results-partial.json"  # a long run keeps what it measured
+            partial.write_text(json.dumps(sizes, indent=2) + "\n", encoding="utf-8")
             print(f"{count} documents: {size['steps']['ingest']['seconds']} s ingest, "
                   f"peak {size['peak_rss_mb']} MB", file=sys.stderr)
         scale = (run_scale(files[:args.scale_documents], codebooks["60"], args, work / "scale")
@@ -205,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {"machine": machine(), "quick": args.quick, "words_per_document": args.words,
                "help_seconds": help_seconds(), "sizes": sizes, "growth": growth(sizes),
                "survey": survey, "scale": scale, "naive_cap": args.naive_cap, "model_cap": args.model_cap,
+               "refi_cap": args.refi_cap,
                "processes": args.processes,
                "command": "python benchmarks/run.py " + " ".join(argv if argv is not None
                                                                  else sys.argv[1:])}
@@ -214,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     notes = HERE / "NOTES.md"  # analysis written by hand, kept across runs
     text = markdown(results, notes.read_text(encoding="utf-8") if notes.exists() else "")
     (args.out / "RESULTS.md").write_text(text, encoding="utf-8")
+    (args.out / "results-partial.json").unlink(missing_ok=True)
     return 0
 
 

@@ -165,9 +165,13 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
             exported = timer.time(f"export_segments_{fmt}", partial(
                 export_segments, project, out / f"segments.{fmt}", status="all"))
         result["exported_rows"] = exported.rows
-        refi = timer.time("export_qdpx", lambda: export_qdpx(project, out / "project.qdpx",
-                                                             status="all"))
-        result["qdpx_codings"] = refi.codings
+        if spec.get("refi", True):
+            refi = timer.time("export_qdpx", lambda: export_qdpx(
+                project, out / "project.qdpx", status="all"))
+            result["qdpx_codings"] = refi.codings
+        else:
+            result["notes"].append("REFI-QDA export skipped: above the --refi-cap size (it "
+                                   "builds the whole XML in memory)")
     result["steps"] = timer.steps
     result["peak_rss_mb"] = peak_mb()
     result["project_mb"] = disk_mb(path)
