@@ -110,7 +110,7 @@ def unit_table(
     _check_arguments(coders, unit)
     with project.read() as conn:
         selected = _select_codes(conn, codes)
-        names = _select_documents(conn, documents)
+        names = store_documents.select_names(conn, documents)
         all_codings = store_codings.find_codings(conn)
         _check_coders(all_codings, coders)
         wanted = {code.id for code in selected}
@@ -173,15 +173,6 @@ def _select_codes(conn: Connection, prefixes: Sequence[str]) -> list[Code]:
         msg = f"no code matches {', '.join(repr(p) for p in unmatched)}"
         raise UserError(msg, hint="see `qualcode codebook show`")
     return [c for c in codes if under_prefix(c.id, prefixes)]
-
-
-def _select_documents(conn: Connection, wanted: Sequence[str]) -> list[str]:
-    names = store_documents.document_names(conn)
-    unknown = [name for name in wanted if name not in names]
-    if unknown:
-        msg = f"no document named {', '.join(repr(n) for n in unknown)}"
-        raise UserError(msg, hint="see `qualcode documents`")
-    return [name for name in names if not wanted or name in wanted]
 
 
 def _coded_document(conn: Connection, name: str, unit: str, width: int, present: set[int],

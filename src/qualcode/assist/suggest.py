@@ -235,15 +235,11 @@ def _by_model(run: _Run, analysis: Analysis, codes: Sequence[Code], *, method: s
 
 
 def _documents(conn: Connection, documents: Sequence[str]) -> set[str]:
-    known = store_documents.document_names(conn)
-    missing = [name for name in documents if name not in known]
-    if missing:
-        msg = f"no document named {missing[0]!r}"
-        raise UserError(msg, hint="see `qualcode documents`")
-    if not known:
+    names = store_documents.select_names(conn, documents)
+    if not names:
         msg = "the project has no documents yet"
         raise ProjectError(msg, hint="ingest transcripts first")
-    return set(documents) if documents else set(known)
+    return set(names)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
 
+from qualcode.errors import UserError
 from qualcode.models import ParsedDocument, Segment, Turn
 from qualcode.store import schema
 from qualcode.store.engine import insert_rows, inserted_id, now
@@ -74,6 +75,17 @@ def all_documents(conn: Connection) -> list[StoredDocument]:
 def document_names(conn: Connection) -> list[str]:
     query = select(schema.documents.c.name).order_by(schema.documents.c.name)
     return list(conn.execute(query).scalars())
+
+
+def select_names(conn: Connection, wanted: Sequence[str]) -> list[str]:
+    """The stored document names among ``wanted`` (all of them when ``wanted`` is empty),
+    in name order; every unknown name is reported in one error."""
+    names = document_names(conn)
+    unknown = [name for name in wanted if name not in names]
+    if unknown:
+        msg = f"no document named {', '.join(repr(n) for n in unknown)}"
+        raise UserError(msg, hint="see `qualcode documents`")
+    return [name for name in names if not wanted or name in wanted]
 
 
 def document_hashes(conn: Connection, names: Iterable[str] | None = None) -> dict[str, tuple[int, str]]:
