@@ -25,6 +25,8 @@ STEP_NAMES = {
 }
 RATIO_NAMES = {
     "ingest_suggest_vs_tokenizer": "ingest+suggest(cues) throughput / tokenizer-only throughput",
+    "ingest_suggest_processes_2_vs_tokenizer": "the same, ingest and suggest with --processes 2 "
+                                               "(the tokenizer on one core)",
     "ingest_vs_tokenizer": "ingest throughput / tokenizer-only throughput",
     "suggest_speedup_vs_naive_60": "naive time / suggest(cues) time, 60 codes",
     "suggest_speedup_vs_naive_600": "naive time / suggest(cues) time, 600 codes",

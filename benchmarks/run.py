@@ -151,6 +151,9 @@ def ratios(size: dict[str, Any]) -> dict[str, float | None]:
         "ingest_suggest_vs_tokenizer": _ratio(s["tokenizer_floor"],
                                               s["ingest"] + s["suggest_cues_60"], 3),
         "ingest_vs_tokenizer": _ratio(s["tokenizer_floor"], s["ingest"], 3),
+        "ingest_suggest_processes_2_vs_tokenizer": _ratio(
+            s["tokenizer_floor"], (s.get("ingest_processes_2") or 0)
+            + (s.get("suggest_cues_60_processes_2") or 0), 3),
         "suggest_speedup_vs_naive_60": _ratio(s.get("naive_60"), s["suggest_cues_60"]),
         "suggest_speedup_vs_naive_600": _ratio(s.get("naive_600"), s["suggest_cues_600"]),
         "suggest_600_over_60": _ratio(s["suggest_cues_600"], s["suggest_cues_60"]),

@@ -24,6 +24,7 @@ def test_quick_benchmark_writes_results(tmp_path: Path) -> None:
                                   "suggest_model", "tables", "export_segments_csv",
                                   "export_segments_xlsx", "export_qdpx"}
     assert set(size["ratios"]) == {"ingest_suggest_vs_tokenizer", "ingest_vs_tokenizer",
+                                   "ingest_suggest_processes_2_vs_tokenizer",
                                    "suggest_speedup_vs_naive_60", "suggest_speedup_vs_naive_600",
                                    "suggest_600_over_60", "naive_600_over_60",
                                    "ingest_speedup_processes_2", "suggest_speedup_processes_2"}
@@ -59,3 +60,4 @@ def test_growth_and_ratios_without_naive_baselines() -> None:
     assert ratios["suggest_speedup_vs_naive_60"] is None
     assert ratios["ingest_speedup_processes_2"] is None
     assert ratios["ingest_vs_tokenizer"] == 1.0
+    assert ratios["ingest_suggest_processes_2_vs_tokenizer"] is None
