@@ -8,33 +8,52 @@ are users; case attributes are text variables; each coding is a ``Coding`` of a
 ``Note``. Turns, document details, and each coding's status, origin, score and
 rationale stay in qualcode's comment (see :mod:`qualcode.refi.xmltools`). GUIDs are
 derived from the project's creation time and each item's id, so re-exports reuse them.
+
+The archive is written as a stream: ``project.qde`` goes into its zip entry one
+``TextSource`` at a time, the qualcode comment one document or batch of codings at a
+time, and each text is read only to be written. :func:`project_element` builds the same
+XML as one tree in memory; tests check that both give the same bytes.
 """
 
 from __future__ import annotations
 
-import uuid
 import xml.etree.ElementTree as ET
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
-from functools import partial
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, fields, replace
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+from sqlalchemy import Connection
 
 from qualcode import __version__
 from qualcode.errors import ExportError, ProjectError
 from qualcode.export.segments import resolve_statuses
 from qualcode.fileio import atomic_path
-from qualcode.models import Case, Codebook, Coding
+from qualcode.models import Case, Coding, Turn
 from qualcode.refi.codebook import add_codes, code_guids, codebook_extras
+from qualcode.refi.elements import (
+    Guid,
+    Head,
+    document_extras,
+    guid_maker,
+    note_element,
+    project_frame,
+    source_element,
+)
 from qualcode.refi.xmltools import (
     CODEBOOK_NS,
-    PROJECT_NS,
+    Entries,
+    extras_comment,
+    fragments,
     make_guid,
     new_root,
+    placeholder,
     project_guids,
     put_extras,
+    split_placeholders,
     sub,
     to_bytes,
 )
@@ -43,11 +62,13 @@ from qualcode.store import cases as store_cases
 from qualcode.store import codes as store_codes
 from qualcode.store import codings as store_codings
 from qualcode.store import documents as store_documents
+from qualcode.store import stream as store_stream
 from qualcode.store.documents import StoredDocument
 from qualcode.store.meta import codebook_content, read_meta
+from qualcode.store.stream import DocumentInfo
 
-Guid = Callable[[str, "str | int"], str]
-PREVIEW = 100  # characters of a selection's text shown as its name, as ATLAS.ti does
+CODINGS_PER_BATCH = 2000  # codings whose states are read at once for the comment
+WRITE_SIZE = 1 << 16  # bytes gathered before each write into the zip entry
 
 
 @dataclass(frozen=True)
@@ -60,10 +81,7 @@ class RefiResult:
 
 @dataclass
 class _Snapshot:
-    name: str
-    created: str
-    space: uuid.UUID
-    codebook: Codebook
+    head: Head
     documents: list[StoredDocument]
     turns: dict[str, list[Any]]
     cases: list[Case]
@@ -71,24 +89,51 @@ class _Snapshot:
     coders: list[str]
 
 
-def _snapshot(project: Project, statuses: Sequence[str]) -> _Snapshot:
+@dataclass
+class _Plan:
+    """What the streamed writer holds: everything but texts, turns and codings."""
+
+    head: Head
+    statuses: Sequence[str]
+    documents: list[DocumentInfo]
+    cases: list[Case]
+    coders: list[str]
+    codings: list[tuple[str, int]]  # (GUID as in the comment, id), in GUID order
+    memos: bool
+
+
+class _NeedsZip64(Exception):
+    """``project.qde`` came out too large for a plain zip entry."""
+
+
+def _read_head(project: Project, conn: Connection) -> Head:
+    codebook = store_codes.project_codebook(conn)
+    if codebook is None:
+        msg = "the project has no codebook yet"
+        raise ProjectError(msg, path=project.target, hint="load one with `qualcode codebook load FILE`")
+    meta = read_meta(conn)
+    codebook = replace(codebook, description=_description(codebook_content(conn)))
+    created = meta.get("created_at", "")
+    name = project.path.stem if project.path is not None else "qualcode project"
+    return Head(name, created, project_guids(f"{created}|{meta.get('created_by', '')}"), codebook)
+
+
+def read_snapshot(project: Project, statuses: Sequence[str]) -> _Snapshot:
+    """The whole project in memory, for :func:`project_element`."""
     with project.read() as conn:
-        codebook = store_codes.project_codebook(conn)
-        if codebook is None:
-            msg = "the project has no codebook yet"
-            raise ProjectError(msg, path=project.target, hint="load one with `qualcode codebook load FILE`")
-        meta = read_meta(conn)
-        codebook = replace(codebook, description=_description(codebook_content(conn)))
+        head = _read_head(project, conn)
         documents = store_documents.all_documents(conn)
-        turns = {doc.name: [list(asdict(t).values()) for t in
-                            store_documents.document_turns(conn, doc.id)] for doc in documents}
+        turns = {doc.name: _turns(conn, doc.id) for doc in documents}
         cases = store_cases.list_cases(conn)
         codings = store_codings.find_codings(conn, statuses=statuses)
         coders = store_codings.list_coders(conn)
-    created = meta.get("created_at", "")
-    name = project.path.stem if project.path is not None else "qualcode project"
-    return _Snapshot(name, created, project_guids(f"{created}|{meta.get('created_by', '')}"),
-                     codebook, documents, turns, cases, codings, coders)
+    return _Snapshot(head, documents, turns, cases, codings, coders)
+
+
+def _turns(conn: Connection, doc_id: int) -> list[Any]:
+    """A document's turns as lists of their fields (a turn's fields are plain values)."""
+    names = [f.name for f in fields(Turn)]
+    return [[getattr(t, name) for name in names] for t in store_documents.document_turns(conn, doc_id)]
 
 
 def _description(content: str | None) -> str:
@@ -107,30 +152,130 @@ def _description(content: str | None) -> str:
 def export_qdc(project: Project, output: Path) -> RefiResult:
     """Write the project's codebook as a REFI-QDA ``.qdc`` file."""
     _check_suffix(output, ".qdc")
-    snap = _snapshot(project, ())
-    guids = code_guids(snap.codebook, snap.space)
+    with project.read() as conn:
+        codebook, space = (head := _read_head(project, conn)).codebook, head.space
+    guids = code_guids(codebook, space)
     root = new_root("CodeBook", CODEBOOK_NS, origin=f"qualcode {__version__}")
-    put_extras(root, codebook_extras(snap.codebook, guids))
-    add_codes(root, snap.codebook, guids)
+    put_extras(root, codebook_extras(codebook, guids))
+    add_codes(root, codebook, guids)
     with atomic_path(output) as tmp:
         tmp.write_bytes(to_bytes(root))
-    return RefiResult(output, len(snap.codebook.codes))
+    return RefiResult(output, len(codebook.codes))
 
 
 def export_qdpx(project: Project, output: Path, *, status: str = "accepted") -> RefiResult:
-    """Write the project as a REFI-QDA ``.qdpx`` archive (see the module docstring)."""
+    """Write the project as a REFI-QDA ``.qdpx`` archive (see the module docstring).
+
+    Memory stays flat as the project grows: only the documents' details (not their
+    texts) and each selected coding's GUID and id are held throughout.
+    """
     _check_suffix(output, ".qdpx")
-    snap = _snapshot(project, resolve_statuses(status))
-    root = project_element(snap)
-    stamp = _zip_time(snap.created)
+    statuses = resolve_statuses(status)
+    with project.read() as conn:
+        plan = _plan(project, conn, statuses)
+        try:
+            _write_archive(conn, plan, output, zip64=False)
+        except _NeedsZip64:
+            _write_archive(conn, plan, output, zip64=True)
+    return RefiResult(output, len(plan.head.codebook.codes), len(plan.documents), len(plan.codings))
+
+
+def _plan(project: Project, conn: Connection, statuses: Sequence[str]) -> _Plan:
+    head = _read_head(project, conn)
+    guid = guid_maker(head.space)
+    codings = sorted(((guid("coding", i).lower(), i) for i in store_stream.coding_ids(conn, statuses)),
+                     key=itemgetter(0))
+    return _Plan(head, statuses, store_stream.document_infos(conn), store_cases.list_cases(conn),
+                 store_codings.list_coders(conn), codings, store_stream.has_memos(conn, statuses))
+
+
+def _write_archive(conn: Connection, plan: _Plan, output: Path, *, zip64: bool) -> None:
+    stamp = _zip_time(plan.head.created)
+    info = zipfile.ZipInfo("project.qde", stamp)
+    info.compress_type = zipfile.ZIP_DEFLATED
     with atomic_path(output) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(zipfile.ZipInfo("project.qde", stamp), to_bytes(root),
-                         zipfile.ZIP_DEFLATED)
-        for doc in snap.documents:
-            entry = f"sources/{make_guid(snap.space, 'document', doc.name)}.txt"
-            archive.writestr(zipfile.ZipInfo(entry, stamp), doc.text.encode("utf-8"),
+        _write_qde(archive, info, _project_xml(conn, plan), zip64=zip64)
+        for name, text in store_stream.iter_texts(conn):
+            path = f"sources/{make_guid(plan.head.space, 'document', name)}.txt"
+            archive.writestr(zipfile.ZipInfo(path, stamp), text.encode("utf-8"),
                              zipfile.ZIP_DEFLATED)
-    return RefiResult(output, len(snap.codebook.codes), len(snap.documents), len(snap.codings))
+
+
+def _write_qde(archive: zipfile.ZipFile, info: zipfile.ZipInfo, pieces: Iterable[bytes], *,
+               zip64: bool) -> None:
+    """Stream ``project.qde``; raises :class:`_NeedsZip64` when it needs zip64 but ``zip64`` is off.
+
+    ``ZipFile.writestr`` chooses zip64 when the data is over 1/1.05 of the limit; the
+    same test here keeps the archive identical to one written from memory.
+    """
+    try:
+        with archive.open(info, "w", force_zip64=zip64) as entry:
+            size = _write_all(entry, pieces)
+    except RuntimeError as exc:  # zipfile refuses to close an entry over the limit without zip64
+        if zip64:
+            raise
+        raise _NeedsZip64 from exc
+    if not zip64 and size * 1.05 > zipfile.ZIP64_LIMIT:
+        raise _NeedsZip64
+
+
+def _write_all(target: IO[bytes], pieces: Iterable[bytes]) -> int:
+    """Write ``pieces`` in writes of about :data:`WRITE_SIZE` bytes; returns the size."""
+    held: list[bytes] = []
+    size = waiting = 0
+    for piece in pieces:
+        held.append(piece)
+        waiting += len(piece)
+        if waiting >= WRITE_SIZE:
+            target.write(b"".join(held))
+            size, waiting = size + waiting, 0
+            held.clear()
+    target.write(b"".join(held))
+    return size + waiting
+
+
+def _project_xml(conn: Connection, plan: _Plan) -> Iterator[bytes]:
+    """``project.qde`` in pieces: the frame cut at its placeholders, filled as read."""
+    head = plan.head
+    guid = guid_maker(head.space)
+    root = project_frame(head, plan.coders, plan.cases, [(d.name, d.case) for d in plan.documents], guid)
+    root.insert(0, placeholder())
+    if plan.documents:
+        sub(root, "Sources").append(placeholder())
+    if plan.memos:
+        sub(root, "Notes").append(placeholder())
+    parts = iter(split_placeholders(to_bytes(root)))
+    yield next(parts)
+    yield from extras_comment({
+        **codebook_extras(head.codebook, code_guids(head.codebook, head.space)),
+        "documents": Entries(_document_entries(conn, plan.documents, guid)),
+        "codings": Entries(_coding_entries(conn, plan.codings))})
+    yield next(parts)
+    if plan.documents:
+        yield from fragments((source_element(doc, store_codings.find_codings(
+            conn, document=doc.name, statuses=plan.statuses), guid) for doc in plan.documents), 2)
+        yield next(parts)
+    if plan.memos:
+        notes = store_stream.iter_memo_codings(conn, plan.statuses)
+        yield from fragments((note_element(coding, guid) for coding in notes), 2)
+        yield next(parts)
+
+
+def _document_entries(conn: Connection, documents: list[DocumentInfo], guid: Guid
+                      ) -> Iterator[tuple[str, dict[str, Any]]]:
+    keyed = sorted(((guid("document", doc.name).lower(), doc) for doc in documents),
+                   key=itemgetter(0))
+    for key, doc in keyed:
+        yield key, document_extras(doc, _turns(conn, doc.id))
+
+
+def _coding_entries(conn: Connection, codings: list[tuple[str, int]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for at in range(0, len(codings), CODINGS_PER_BATCH):
+        batch = codings[at : at + CODINGS_PER_BATCH]
+        states = store_stream.coding_states(conn, [coding_id for _, coding_id in batch])
+        for key, coding_id in batch:
+            status, origin, score, rationale = states[coding_id]
+            yield key, {"status": status, "origin": origin, "score": score, "rationale": rationale}
 
 
 def _check_suffix(output: Path, suffix: str) -> None:
@@ -150,97 +295,34 @@ def _zip_time(created: str) -> tuple[int, int, int, int, int, int]:
 
 
 def project_element(snap: _Snapshot) -> ET.Element:
-    """The ``Project`` element of a snapshot."""
-    guid: Guid = partial(make_guid, snap.space)
-    root = new_root("Project", PROJECT_NS, name=snap.name, origin=f"qualcode {__version__}",
-                    creationDateTime=snap.created or None)
+    """The ``Project`` element of a snapshot, built whole in memory."""
+    head = snap.head
+    guid = guid_maker(head.space)
+    root = project_frame(head, snap.coders, snap.cases, [(d.name, d.case) for d in snap.documents], guid)
     put_extras(root, _extras(snap, guid))
-    users = sub(root, "Users") if snap.coders else None
-    for coder in snap.coders:
-        sub(users, "User", guid=guid("user", coder), name=coder)  # type: ignore[arg-type]
-    add_codes(sub(root, "CodeBook"), snap.codebook, code_guids(snap.codebook, snap.space))
-    _cases(root, snap, guid)
     by_document: dict[str, list[Coding]] = defaultdict(list)
     for coding in snap.codings:
         by_document[coding.document].append(coding)
     if snap.documents:
         sources = sub(root, "Sources")
         for doc in snap.documents:
-            _source(sources, doc, by_document[doc.name], guid)
+            sources.append(source_element(doc, by_document[doc.name], guid))
     memos = [c for c in snap.codings if c.memo]
     if memos:
         notes = sub(root, "Notes")
         for coding in memos:
-            note = sub(notes, "Note", guid=guid("note", coding.id or 0),
-                       name=f"Memo on {coding.code} in {coding.document}",
-                       creatingUser=guid("user", coding.coder),
-                       creationDateTime=coding.created_at)
-            sub(note, "PlainTextContent", coding.memo)
+            notes.append(note_element(coding, guid))
     return root
-
-
-def _cases(root: ET.Element, snap: _Snapshot, guid: Guid) -> None:
-    keys = sorted({key for case in snap.cases for key in case.attributes})
-    if keys:
-        variables = sub(root, "Variables")
-        for key in keys:
-            sub(variables, "Variable", guid=guid("variable", key), name=key, typeOfVariable="Text")
-    if not snap.cases:
-        return
-    members: dict[str, list[str]] = defaultdict(list)
-    for doc in snap.documents:
-        if doc.case:
-            members[doc.case].append(doc.name)
-    cases = sub(root, "Cases")
-    for case in snap.cases:
-        element = sub(cases, "Case", guid=guid("case", case.name), name=case.name)
-        for key, value in sorted(case.attributes.items()):
-            holder = sub(element, "VariableValue")
-            sub(holder, "VariableRef", targetGUID=guid("variable", key))
-            sub(holder, "TextValue", value)
-        for document in members[case.name]:
-            sub(element, "SourceRef", targetGUID=guid("document", document))
-
-
-def _source(sources: ET.Element, doc: StoredDocument, codings: list[Coding], guid: Guid) -> None:
-    source_guid = guid("document", doc.name)
-    element = sub(sources, "TextSource", guid=source_guid, name=doc.name,
-                  plainTextPath=f"internal://{source_guid}.txt", creationDateTime=doc.ingested_at)
-    spans: dict[tuple[int, int], list[Coding]] = defaultdict(list)
-    for coding in codings:
-        spans[(coding.start, coding.end)].append(coding)
-    for (start, end), group in spans.items():
-        first = group[0]
-        selection = sub(element, "PlainTextSelection", guid=guid("selection",
-                        f"{doc.name}:{start}:{end}"), name=_preview(first.quote),
-                        startPosition=str(start), endPosition=str(end),
-                        creatingUser=guid("user", first.coder),
-                        creationDateTime=min(c.created_at or "" for c in group) or None)
-        for coding in group:
-            holder = sub(selection, "Coding", guid=guid("coding", coding.id or 0),
-                         creatingUser=guid("user", coding.coder),
-                         creationDateTime=coding.created_at)
-            sub(holder, "CodeRef", targetGUID=guid("code", coding.code))
-            if coding.memo:
-                sub(holder, "NoteRef", targetGUID=guid("note", coding.id or 0))
-
-
-def _preview(quote: str) -> str:
-    text = " ".join(quote.split())
-    return text if len(text) <= PREVIEW else text[: PREVIEW - 1] + "…"
 
 
 def _extras(snap: _Snapshot, guid: Guid) -> dict[str, Any]:
     """What REFI has no place for: codebook details, documents' turns, codings' states."""
-    guids = code_guids(snap.codebook, snap.space)
-    documents = {
-        guid("document", doc.name).lower(): {
-            "name": doc.name, "format": doc.format, "source_path": doc.source_path,
-            "source_sha256": doc.source_sha256, "attributes": doc.attributes,
-            "turns": snap.turns[doc.name]}
-        for doc in snap.documents}
+    guids = code_guids(snap.head.codebook, snap.head.space)
+    documents = {guid("document", doc.name).lower(): document_extras(doc, snap.turns[doc.name])
+                 for doc in snap.documents}
     codings = {
         guid("coding", c.id or 0).lower(): {"status": c.status, "origin": c.origin,
                                             "score": c.score, "rationale": c.rationale}
         for c in snap.codings}
-    return {**codebook_extras(snap.codebook, guids), "documents": documents, "codings": codings}
+    return {**codebook_extras(snap.head.codebook, guids), "documents": documents,
+            "codings": codings}

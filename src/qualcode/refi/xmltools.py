@@ -12,7 +12,7 @@ import json
 import re
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
@@ -23,6 +23,7 @@ _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _GUID = re.compile(r"\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
                    r"[0-9a-fA-F]{12}\}?\Z")
 _QUALCODE_NS = uuid.uuid5(uuid.NAMESPACE_URL, "qualcode:refi-qda")
+_PLACEHOLDER = "qualcode:placeholder"
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -109,11 +110,17 @@ def sub(parent: ET.Element, tag: str, text: str | None = None, /,
 
     Tags are written without a namespace: the root's ``xmlns`` makes them REFI's.
     """
-    child = ET.SubElement(parent, tag,
-                          {k: clean(v) for k, v in attributes.items() if v is not None})
-    if text is not None:
-        child.text = clean(text)
+    child = element(tag, text, **attributes)
+    parent.append(child)
     return child
+
+
+def element(tag: str, text: str | None = None, /, **attributes: str | None) -> ET.Element:
+    """A new element without a parent, as :func:`sub` makes them."""
+    made = ET.Element(tag, {k: clean(v) for k, v in attributes.items() if v is not None})
+    if text is not None:
+        made.text = clean(text)
+    return made
 
 
 def put_extras(element: ET.Element, data: dict[str, Any]) -> None:
@@ -122,9 +129,52 @@ def put_extras(element: ET.Element, data: dict[str, Any]) -> None:
     A comment is not data in XML, so other programs skip it and the file still matches
     the REFI schemas. ``--`` cannot appear inside a comment; JSON escapes it.
     """
-    body = json.dumps({"format": EXTRAS_FORMAT, **data}, ensure_ascii=False, sort_keys=True,
-                      separators=(",", ":"))
-    element.insert(0, ET.Comment(" " + EXTRAS_MARK + clean(body).replace("--", "-\\u002d") + " "))
+    body = _json({"format": EXTRAS_FORMAT, **data})
+    element.insert(0, ET.Comment(" " + EXTRAS_MARK + _comment_safe(body) + " "))
+
+
+class Entries:
+    """A JSON object written one entry at a time: its ``(key, value)`` pairs in key order."""
+
+    def __init__(self, items: Iterable[tuple[str, Any]]) -> None:
+        self.items = items
+
+
+def extras_comment(data: dict[str, Any]) -> Iterator[bytes]:
+    """The comment :func:`put_extras` makes, serialised, in pieces.
+
+    Values that are :class:`Entries` are written entry by entry, so they need not be held.
+    Pieces end at JSON punctuation, never inside a run of ``-``, so escaping each piece
+    escapes the whole.
+    """
+    full = {"format": EXTRAS_FORMAT, **data}
+    yield b"<!-- " + EXTRAS_MARK.encode()
+    for piece in _object_pieces((key, full[key]) for key in sorted(full)):
+        yield _comment_safe(piece).encode("utf-8", "xmlcharrefreplace")
+    yield b" -->"
+
+
+def _object_pieces(items: Iterable[tuple[str, Any]]) -> Iterator[str]:
+    yield "{"
+    for index, (key, value) in enumerate(items):
+        head = ("," if index else "") + _json(key) + ":"
+        if isinstance(value, Entries):
+            yield head
+            yield from _object_pieces(value.items)
+        else:
+            yield head + _json(value)
+    yield "}"
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _json(value: Any) -> str:
+    return _ENCODER.encode(value)
+
+
+def _comment_safe(text: str) -> str:
+    return clean(text).replace("--", "-\\u002d")
 
 
 def to_bytes(root: ET.Element) -> bytes:
@@ -133,3 +183,23 @@ def to_bytes(root: ET.Element) -> bytes:
     data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return data.replace(b"<?xml version='1.0' encoding='utf-8'?>",
                         b'<?xml version="1.0" encoding="utf-8"?>', 1)
+
+
+def placeholder() -> ET.Element[Any]:
+    """A comment marking where :func:`split_placeholders` cuts a serialised tree."""
+    return ET.Comment(_PLACEHOLDER)
+
+
+def split_placeholders(data: bytes) -> list[bytes]:
+    """Serialised XML cut at each placeholder (markup never holds ``<!--`` but in comments)."""
+    return data.split(b"<!--" + _PLACEHOLDER.encode() + b"-->")
+
+
+def fragments(elements: Iterable[ET.Element], level: int) -> Iterator[bytes]:
+    """Sibling elements ``level`` deep in a tree, serialised as :func:`to_bytes` writes them."""
+    between = ("\n" + "  " * level).encode()
+    for index, element in enumerate(elements):
+        ET.indent(element, space="  ", level=level)
+        if index:
+            yield between
+        yield ET.tostring(element, encoding="utf-8")
