@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import Literal
@@ -32,6 +32,9 @@ KIND_NAMES: dict[str, str] = {
 
 
 _LAST_DIGITS_SHOWN = frozenset({"phone", "iban", "card_number", "id_number"})
+
+
+Runs = Sequence[int] | None  # where the runs of digits of a text start (None: not found yet)
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,9 @@ _US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI
 # first character: written so, `re` skips quickly to the characters a match can start
 # with instead of trying every position. E-mail addresses, web addresses and IPv6
 # addresses are matched only where a rarer anchor ("@", "://", "www.", ".com", ":") puts
-# their start (see _anchored). tests/test_pii_fast.py checks them against the plain forms.
+# their start (see _anchored), and the patterns that need digits only at a fixed distance
+# before a run of digits, found once for all of them (see _at_runs).
+# tests/test_pii_fast.py and tests/test_ingest_fast.py check them against the plain forms.
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}"
                     r"\.[A-Za-z]{2,24}(?![\w-])")
 _EMAIL_RUN = re.compile(r"[\w.+-]*")
@@ -113,12 +118,18 @@ _ID_BREAK_REVERSED = re.compile(r"[,.?!;()\"'’“”/](?!(?<=\.)[oOrR])")
 # five ASCII digits in one run of word characters and hyphens, as an identity number needs
 _FIVE_DIGITS = re.compile(r"[0-9](?:(?:[^\W0-9]|-)*[0-9]){4}")
 _DIGIT = re.compile(r"\d")
+_DIGIT_RUN = re.compile(r"\d+")
+# the words of the one street form whose match starts before its digits (see _STREET)
+_GERMAN_STREET_WORDS = ("straße", "strasse", "str.", "weg", "gasse", "allee", "platz", "damm")
 
 
 def find_all(text: str) -> list[Hit]:
     """Every fast detector over ``text``; overlapping hits keep the earliest, longest one."""
-    detectors = _DETECTORS if _DIGIT.search(text) else _DETECTORS_WITHOUT_DIGITS
-    hits = [hit for detector in detectors for hit in detector(text)]
+    if _DIGIT.search(text):
+        runs = _digit_runs(text)  # one scan for every detector that needs digits
+        hits = [hit for detector in _DETECTORS for hit in detector(text, runs)]
+    else:
+        hits = [hit for detector in _DETECTORS_WITHOUT_DIGITS for hit in detector(text, ())]
     return without_overlaps(hits)
 
 
@@ -176,13 +187,30 @@ def _find(text: str, literal: str) -> Iterator[int]:
         at = text.find(literal, at + 1)
 
 
-def _emails(text: str) -> Iterator[Hit]:
+def _digit_runs(text: str) -> list[int]:
+    """Where each run of digits of ``text`` starts."""
+    return [match.start() for match in _DIGIT_RUN.finditer(text)]
+
+
+def _at_runs(pattern: re.Pattern[str], text: str, runs: Runs, *before: int
+             ) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for a pattern whose every match has the first digit of a
+    run of digits at one of the distances ``before`` from its start.
+
+    ``runs`` are the starts of the runs of digits (found here when ``None``): one scan for
+    them serves every such pattern, and a text has few of them.
+    """
+    runs = _digit_runs(text) if runs is None else runs
+    return _anchored(pattern, text, (run - n for n in before for run in runs if run >= n))
+
+
+def _emails(text: str, runs: Runs = None) -> Iterator[Hit]:
     # the local part is the whole run of [\w.+-] before the "@", at most 64 long
     starts = _starts_before(text, _find(text, "@"), _EMAIL_RUN, 64)
     return _spans(_anchored(_EMAIL, text, starts), "email")
 
 
-def _urls(text: str) -> Iterator[Hit]:
+def _urls(text: str, runs: Runs = None) -> Iterator[Hit]:
     # a scheme ends 3-5 characters before "://"; a bare domain is the run of [A-Za-z0-9.-]
     # (at most 8 labels of 63 and their dots) before the dot of its top-level domain
     schemes = (at - length for at in _find(text, "://") for length in (3, 4, 5) if at >= length)
@@ -191,8 +219,8 @@ def _urls(text: str) -> Iterator[Hit]:
     return _spans(_anchored(_URL, text, starts), "url", accept=lambda v: "@" not in v)
 
 
-def _ips(text: str) -> Iterator[Hit]:
-    yield from _spans(_IPV4.finditer(text), "ip_address", accept=_valid_ip)
+def _ips(text: str, runs: Runs = None) -> Iterator[Hit]:
+    yield from _spans(_at_runs(_IPV4, text, runs, 0), "ip_address", accept=_valid_ip)
     if "::" in text or text.count(":") >= 7:
         # every IPv6 match holds two colons with at most four hex digits between them,
         # and starts at most four hex digits before its first colon
@@ -213,8 +241,11 @@ def _valid_ip(value: str) -> bool:
     return True
 
 
-def _phones(text: str) -> Iterator[Hit]:
-    return _spans(_PHONE.finditer(text), "phone", accept=_phone_like)
+def _phones(text: str, runs: Runs = None) -> Iterator[Hit]:
+    # a phone number starts with "+", "(" or the first digit of a run
+    starts = chain(_digit_runs(text) if runs is None else runs, _find(text, "+"),
+                   _find(text, "("))
+    return _spans(_anchored(_PHONE, text, starts), "phone", accept=_phone_like)
 
 
 def _phone_like(value: str) -> bool:
@@ -226,23 +257,26 @@ def _phone_like(value: str) -> bool:
     return international or national or bool(_US_PHONE.match(value))
 
 
-def _dates_of_birth(text: str) -> Iterator[Hit]:
+def _dates_of_birth(text: str, runs: Runs = None) -> Iterator[Hit]:
     return _spans(_BIRTH.finditer(text), "date_of_birth", group="date")
 
 
-def _addresses(text: str) -> Iterator[Hit]:
-    yield from _spans(_UK_POSTCODE.finditer(text), "postcode")
-    yield from _spans(_CA_POSTCODE.finditer(text), "postcode")
+def _addresses(text: str, runs: Runs = None) -> Iterator[Hit]:
+    yield from _spans(_at_runs(_UK_POSTCODE, text, runs, 1, 2, 3, 4), "postcode")
+    yield from _spans(_at_runs(_CA_POSTCODE, text, runs, 1), "postcode")
     yield from _spans(_US_ZIP.finditer(text), "postcode", group="zip")
-    yield from _spans(_CITY_CODE.finditer(text), "postcode")
-    yield from _spans(_STREET.finditer(text), "street_address")
+    yield from _spans(_at_runs(_CITY_CODE, text, runs, 0), "postcode")
+    # only a German street name ("...straße 5") starts before the digits of its match
+    german = any(word in text for word in _GERMAN_STREET_WORDS)
+    streets = _STREET.finditer(text) if german else _at_runs(_STREET, text, runs, 0)
+    yield from _spans(streets, "street_address")
 
 
-def _ids(text: str) -> Iterator[Hit]:
-    yield from _spans(_IBAN.finditer(text), "iban", accept=_iban_valid)
-    yield from _spans(_CARD.finditer(text), "card_number", accept=_luhn_valid)
-    yield from _spans(_SSN.finditer(text), "id_number")
-    yield from _spans(_NINO.finditer(text), "id_number")
+def _ids(text: str, runs: Runs = None) -> Iterator[Hit]:
+    yield from _spans(_at_runs(_IBAN, text, runs, 2), "iban", accept=_iban_valid)
+    yield from _spans(_at_runs(_CARD, text, runs, 0), "card_number", accept=_luhn_valid)
+    yield from _spans(_at_runs(_SSN, text, runs, 0), "id_number")
+    yield from _spans(_at_runs(_NINO, text, runs, 2, 3), "id_number")
     yield from _spans(_id_contexts(text), "id_number", group="id",
                       accept=lambda v: sum(ch.isdigit() for ch in v) >= 5)
 
@@ -285,7 +319,7 @@ def _luhn_valid(value: str) -> bool:
     return total % 10 == 0
 
 
-_DETECTORS: tuple[Callable[[str], Iterator[Hit]], ...] = (
+_DETECTORS: tuple[Callable[[str, Runs], Iterator[Hit]], ...] = (
     _emails, _urls, _ips, _ids, _dates_of_birth, _phones, _addresses,
 )
 # the only detectors that can find something in a text without a digit

@@ -16,6 +16,7 @@ from qualcode.models import ParsedDocument
 
 _FENCE = "---"
 _FENCE_ENDS = ("---", "...")
+_MAX_DEPTH = 50  # levels of nesting front matter may have
 
 
 def read_text_document(
@@ -71,9 +72,10 @@ def split_front_matter(text: str, *, path: Path) -> tuple[dict[str, str], str, i
     Front matter is present only when the first line is ``---``; it ends at the next
     ``---`` (or ``...``) line.
     """
-    lines = text.split("\n")
-    if lines[0].rstrip() != _FENCE:
+    first_end = text.find("\n")
+    if (text if first_end < 0 else text[:first_end]).rstrip() != _FENCE:
         return {}, text, 1
+    lines = text.split("\n")
     for index in range(1, len(lines)):
         if lines[index].rstrip() in _FENCE_ENDS:
             attributes = _front_matter(lines[1:index], path=path)
@@ -86,7 +88,10 @@ def _front_matter(lines: list[str], *, path: Path) -> dict[str, str]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-    deep = yaml_too_deep("\n".join(lines))
+    # every level of nesting opens at a "[", "{", "-", "?" or ":" of its own, so front
+    # matter with few of them cannot be too deep, and the slow scan is not needed
+    indicators = sum(line.count(ch) for line in lines for ch in "[{-?:")
+    deep = yaml_too_deep("\n".join(lines), _MAX_DEPTH) if indicators > _MAX_DEPTH else None
     if deep is not None:
         hint = "keep the front matter to simple name: value lines"
         raise InputError("front matter is nested too deeply", path=path, line=deep + 1, hint=hint)

@@ -135,6 +135,11 @@ def role_for(speaker: str, interviewer_labels: tuple[str, ...]) -> Role:
     """``interviewer``, ``participant``, or ``other`` for the empty speaker."""
     if not speaker:
         return "other"
+    return _speaker_role(speaker, tuple(interviewer_labels))
+
+
+@lru_cache(maxsize=4096)  # a transcript names a few speakers many times
+def _speaker_role(speaker: str, interviewer_labels: tuple[str, ...]) -> Role:
     return "interviewer" if is_interviewer(speaker, interviewer_labels) else "participant"
 
 
@@ -196,11 +201,19 @@ def _markup_pairs(match: re.Match[str]) -> bool:
 def _label_from(
     match: re.Match[str], raw_name: str, interviewer_labels: tuple[str, ...]
 ) -> Label | None:
-    name = " ".join(raw_name.split())
-    if not is_speaker_name(name, interviewer_labels):
+    name = _speaker_name(raw_name, tuple(interviewer_labels))
+    if name is None:
         return None
     stamp = match.group("t1") or match.group("t2")
     return Label(name, match.end(), parse_time(stamp) if stamp else None)
+
+
+@lru_cache(maxsize=4096)
+def _speaker_name(raw_name: str, interviewer_labels: tuple[str, ...]) -> str | None:
+    """The speaker ``raw_name`` names, or ``None`` when it is not a speaker name (a
+    transcript repeats a few names many times, hence the cache)."""
+    name = " ".join(raw_name.split())
+    return name if is_speaker_name(name, interviewer_labels) else None
 
 
 @lru_cache(maxsize=16)
@@ -281,9 +294,11 @@ def _find_labels(
             # next label form a turn without a speaker (role other)
             label: Label | None = Label("", 0)
         elif pattern is not None:
-            label = pattern_label(line, pattern, path=path, line_no=number)
-        else:
+            label = pattern_label(line, pattern, path=path, line_no=number) if line else None
+        elif ":" in line or "：" in line:  # every default label and time stamp has a colon
             label = default_label(line, options.interviewer_labels)
+        else:
+            label = None
         if label is not None:
             found.append((offset, label))
         offset += len(line) + 1
