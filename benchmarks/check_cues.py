@@ -16,6 +16,14 @@ Each engine runs in its own process; the units come from a project built by the 
 so both see the same texts. Then each engine runs ``suggest`` (sentences, then turns) on
 its own copy of that project, and the suggestions written (document, span, code, score,
 rationale) are compared too. Exits 1 when anything differs.
+
+    python benchmarks/check_cues.py --phrase DIR [DIR ...] [--codebook FILE ...]
+
+compares, in one process, the cue matcher's own phrase matching with spaCy's
+``PhraseMatcher`` (one on ``LOWER``, one on ``LEMMA``, built from each cue as its own doc,
+as the matcher did before): every text file of each folder is one document and one unit,
+and every hit ``(document, start, end, key, via)`` must be the same, as must every raw
+match of the two matchers.
 """
 
 from __future__ import annotations
@@ -157,6 +165,69 @@ def compare(kind: str, work: Path, documents: int, base: Path) -> bool:
     return same
 
 
+def phrase_reference(matcher: Any) -> Any:
+    """A copy of ``matcher`` whose cues are matched by spaCy's ``PhraseMatcher``s."""
+    import copy
+
+    from spacy.matcher import PhraseMatcher
+
+    from qualcode import nlp
+
+    vocab = nlp.lemma_pipeline().vocab
+    lower, lemma = PhraseMatcher(vocab, attr="LOWER"), PhraseMatcher(vocab, attr="LEMMA")
+    cues = sorted(key for key in matcher.cues if matcher.cues[key] == key)
+    for cue, doc in zip(cues, nlp.tokenise(cues), strict=True):
+        lower.add(cue, [doc])
+        if not any(t.lemma_ != t.lower_ and t.lower_.endswith(("ing", "ed")) for t in doc):
+            lemma.add(cue, [doc])
+
+    def raw_matches(doc: Any, ranges: Any) -> list[Any]:
+        return [lower(doc), lemma(doc) if len(lemma) else [],
+                list(matcher.patterns(doc, ranges))]
+
+    reference = copy.copy(matcher)
+    reference.raw_matches = raw_matches
+    return reference
+
+
+def compare_phrases(folders: list[Path], codebooks: list[Path]) -> bool:
+    """The matcher against :func:`phrase_reference` on every text file of ``folders``."""
+    from qualcode import nlp
+    from qualcode.codebook import load_codebook
+    from qualcode.nlp.hits import VIAS, doc_hits
+
+    same = True
+    for codebook in codebooks:
+        codes = [c for c in load_codebook(codebook).codes if c.kind == "code"]
+        began = time.perf_counter()
+        matcher = nlp.CueMatcher(codes)
+        built = time.perf_counter() - began
+        reference = phrase_reference(matcher)
+        for folder in folders:
+            files = sorted(p for p in folder.iterdir() if p.suffix in (".txt", ".md", ".vtt", ".srt"))
+            texts = [p.read_text(encoding="utf-8") for p in files]
+            counts, differ = [0, 0], 0
+            for path, doc in zip(files, nlp.tokenise(texts), strict=True):
+                found = []
+                for side, which in enumerate((matcher, reference)):
+                    raw = [sorted(m) for m in which.raw_matches(doc, [(0, len(doc))])]
+                    hits = doc_hits(doc, [(0, len(doc.text))], which)
+                    rows = {(path.name, s, e, hits.table.keys[k], VIAS[v]) for k, v, s, e in zip(
+                        hits.key.tolist(), hits.via.tolist(), hits.start.tolist(),
+                        hits.end.tolist(), strict=True)}
+                    counts[side] += len(rows)
+                    found.append((raw, rows))
+                if found[0] != found[1]:
+                    differ += 1
+                    print(f"  {path}: only arrays {sorted(found[0][1] - found[1][1])[:5]}, "
+                          f"only PhraseMatcher {sorted(found[1][1] - found[0][1])[:5]}")
+            same &= not differ
+            print(f"{codebook.name} (built in {built:.2f} s) on {folder}: {len(files)} documents, "
+                  f"{counts[0]} hits, {counts[1]} with PhraseMatcher: "
+                  f"{'identical' if not differ else f'{differ} documents DIFFER'}")
+    return same
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", type=Path, default=Path("/work/base"))
@@ -164,7 +235,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dump", nargs=2, metavar=("KIND", "OUT"))
     parser.add_argument("--engine", nargs=3, metavar=("ENGINE", "SPEC", "OUT"))
     parser.add_argument("--suggest", nargs=2, metavar=("PROJECT", "OUT"))
+    parser.add_argument("--phrase", nargs="+", type=Path, metavar="DIR")
+    parser.add_argument("--codebook", nargs="+", type=Path,
+                        default=[ROOT / "codebooks" / "open-llm-collaboration.yaml"])
     args = parser.parse_args(argv)
+    if args.phrase:
+        return 0 if compare_phrases(args.phrase, args.codebook) else 1
     if args.suggest:
         codings, seconds = suggestions(Path(args.suggest[0]))
         Path(args.suggest[1]).write_text(json.dumps({"codings": codings, "seconds": seconds}),

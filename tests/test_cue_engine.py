@@ -175,7 +175,7 @@ def test_units_kept_in_memory_and_spilled_to_disk_come_back_in_order() -> None:
     assert spill.file is not None
     assert [m.found for m in back] == [m.found for m in matched]
     assert [m.counts for m in back] == [m.counts for m in matched]
-    assert matched[1].found == []
+    assert not matched[1].found
     assert matched[1].units == 1
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from dataclasses import replace as with_values
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,7 +29,8 @@ from qualcode.ingest.prepare import (
     prepare_files,
 )
 from qualcode.models import Coding, ParsedDocument
-from qualcode.segment import SegmentRow, segment_rows
+from qualcode.nlp import tokenizer_fingerprint
+from qualcode.segment import SegmentRow, segment_rows_tokens
 from qualcode.store import Project
 from qualcode.store import cases as store_cases
 from qualcode.store import codings as store_codings
@@ -204,6 +206,7 @@ class _Writer:
         if len(done) == len(todo):
             return done  # nothing to write: no write transaction, the file stays as it was
         with self.project.write() as conn:
+            store_documents.ensure_token_table(conn)
             stored = store_documents.document_hashes(conn, names)
             for item in todo:
                 done[id(item)] = self._store(conn, item, stored.get(item.doc.name))
@@ -217,17 +220,19 @@ class _Writer:
         try:
             with conn.begin_nested():
                 if existing is None:
-                    return _add(conn, item, self._segments(item), actor=self.actor)
-                return _update(conn, item, self._segments(item), replace=self.replace,
+                    return _add(conn, self._segmented(item), actor=self.actor)
+                return _update(conn, self._segmented(item), replace=self.replace,
                                actor=self.actor)
         except QualcodeError as exc:
             return IngestOutcome(doc.source_path, "failed", doc.name, str(exc))
 
-    def _segments(self, item: PreparedDocument) -> list[SegmentRow]:
+    def _segmented(self, item: PreparedDocument) -> PreparedDocument:
         if item.segments is not None:
-            return item.segments
+            return item
         # stored unchanged when preparing began, changed since by another command
-        return next(segment_rows([(item.doc.text, item.doc.turns)], model=self.model))
+        rows, tokens = next(segment_rows_tokens([(item.doc.text, item.doc.turns)],
+                                                model=self.model))
+        return with_values(item, segments=rows, tokens=tokens)
 
 
 def _counts(doc: ParsedDocument, segments: list[SegmentRow]) -> dict[str, Any]:
@@ -235,22 +240,31 @@ def _counts(doc: ParsedDocument, segments: list[SegmentRow]) -> dict[str, Any]:
     return {"turns": len(doc.turns), "sentences": sentences, "warnings": doc.warnings}
 
 
-def _add(conn: Connection, item: PreparedDocument, segments: list[SegmentRow], *,
-         actor: str) -> IngestOutcome:
-    doc = item.doc
+def _tokens(item: PreparedDocument) -> store_documents.StoredTokens | None:
+    """What to keep of the tokens ingest made of the document's text."""
+    if item.tokens is None:
+        return None
+    return store_documents.StoredTokens(item.text_sha256, tokenizer_fingerprint(), item.tokens)
+
+
+def _add(conn: Connection, item: PreparedDocument, *, actor: str) -> IngestOutcome:
+    doc, segments = item.doc, item.segments
+    assert segments is not None
     case_id = store_cases.ensure_case(conn, doc.attributes.get("case") or doc.name)
     _set_front_matter(conn, case_id, doc)
     doc_id = store_documents.add_document(conn, doc, segments, case_id=case_id,
                                           text_sha256=item.text_sha256)
+    store_documents.put_document_tokens(conn, doc_id, _tokens(item))
     log_event(conn, actor=actor, action="document.add", entity="document", entity_id=doc_id,
               payload={"name": doc.name, "source": doc.source_path,
                        "text_sha256": item.text_sha256})
     return IngestOutcome(doc.source_path, "added", doc.name, **_counts(doc, segments))
 
 
-def _update(conn: Connection, item: PreparedDocument, segments: list[SegmentRow], *,
-            replace: bool, actor: str) -> IngestOutcome:
-    doc = item.doc
+def _update(conn: Connection, item: PreparedDocument, *, replace: bool,
+            actor: str) -> IngestOutcome:
+    doc, segments = item.doc, item.segments
+    assert segments is not None
     existing = store_documents.find_document(conn, doc.name)
     assert existing is not None
     codings = store_codings.find_codings(conn, document=doc.name)
@@ -259,6 +273,7 @@ def _update(conn: Connection, item: PreparedDocument, segments: list[SegmentRow]
                    f"{len(codings)} coding(s); pass --replace to re-anchor them by their quotes")
         return IngestOutcome(doc.source_path, "refused", doc.name, message)
     store_documents.replace_document(conn, existing.id, doc, segments)
+    store_documents.put_document_tokens(conn, existing.id, _tokens(item))
     _set_front_matter(conn, store_cases.ensure_case(conn, existing.case or doc.name), doc)
     moved, lost = _reanchor(conn, existing.text, doc.text, codings, actor=actor)
     log_event(conn, actor=actor, action="document.replace", entity="document",

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from qualcode.ingest.transcript import strip_span
 from qualcode.models import Segment, SegmentKind, Turn
-from qualcode.nlp.pipelines import paragraph_sentences
+from qualcode.nlp.pipelines import paragraph_sentences_tokens
 
 SegmentRow = tuple[SegmentKind, int, int, int]
 """A segment as a plain tuple ``(kind, start, end, turn)``: cheap to pickle and to store."""
@@ -42,6 +42,15 @@ def segment_rows(
     items: Iterable[tuple[str, Sequence[Turn]]], *, model: str | None = None
 ) -> Iterator[list[SegmentRow]]:
     """Like :func:`segment_many`, with each segment as a :data:`SegmentRow` tuple."""
+    for rows, _ in segment_rows_tokens(items, model=model, keep=False):
+        yield rows
+
+
+def segment_rows_tokens(
+    items: Iterable[tuple[str, Sequence[Turn]]], *, model: str | None = None, keep: bool = True
+) -> Iterator[tuple[list[SegmentRow], bytes | None]]:
+    """:func:`segment_rows`, each with the token boundaries of its text (with ``keep``,
+    when the default pipeline tokenised it whole; see :func:`paragraph_sentences_tokens`)."""
     waiting: deque[tuple[str, list[tuple[int, int, int]]]] = deque()  # text, (turn, start, end)
 
     def feed() -> Iterator[tuple[str, list[tuple[int, int]]]]:
@@ -50,7 +59,7 @@ def segment_rows(
             waiting.append((text, found))
             yield text, [(start, end) for _, start, end in found]
 
-    for sentences in paragraph_sentences(feed(), model=model):
+    for sentences, tokens in paragraph_sentences_tokens(feed(), model=model, keep=keep):
         text, paragraphs = waiting.popleft()
         rows: list[SegmentRow] = []
         for (turn, start, end), spans in zip(paragraphs, sentences, strict=True):
@@ -59,7 +68,7 @@ def segment_rows(
                 sentence = strip_span(text, begin, finish)
                 if sentence is not None:
                     rows.append(("sentence", sentence[0], sentence[1], turn))
-        yield rows
+        yield rows, tokens
 
 
 def paragraph_spans(text: str, turns: Sequence[Turn]) -> Iterator[tuple[int, int, int]]:

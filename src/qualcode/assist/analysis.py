@@ -1,20 +1,20 @@
 """Everything the suggestion makers need to know about a set of units, computed once.
 
-One tokenisation per document (its units joined, see :mod:`qualcode.assist.stream`) and
-one over the distinct questions before them give tokens, lemmas and cue hits; cue scores
-follow, with the rarity of each cue taken over all the units. The model needs every
-unit's words, so this holds the whole analysis; cue suggestions alone stream instead
-(:mod:`qualcode.assist.suggest`).
+One tokenisation per document (its units joined, see :mod:`qualcode.assist.stream`; none
+when ingest kept the document's tokens) and one over the distinct questions before them
+give tokens, lemmas and cue hits; cue scores follow, with the rarity of each cue taken
+over all the units. The model needs every unit's words, so this holds the whole analysis;
+cue suggestions alone stream instead (:mod:`qualcode.assist.suggest`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from qualcode import nlp
 from qualcode.assist.cues import CueScore, rarity, score_units
-from qualcode.assist.stream import unit_hits
+from qualcode.assist.stream import Source, unit_hits
 from qualcode.assist.units import Unit
 from qualcode.models import Code
 
@@ -47,13 +47,17 @@ class Analysis:
 
 
 def analyse_units(
-    units: Sequence[Unit], codes: Sequence[Code], *, progress: Progress | None = None
+    units: Sequence[Unit], codes: Sequence[Code], *, progress: Progress | None = None,
+    sources: Mapping[str, Source] | None = None,
 ) -> Analysis:
     """Analyse ``units`` against the cues and patterns of ``codes``.
 
-    ``progress(units done, units, "<document> (<k>/<n> documents)")`` is called after each
-    document.
+    ``sources`` maps document names to their text and the tokens ingest kept (see
+    :func:`~qualcode.assist.stream.stored_sources`); a document found there is not
+    tokenised again. ``progress(units done, units, "<document> (<k>/<n> documents)")`` is
+    called after each document.
     """
+    sources = sources or {}
     matcher = nlp.cue_matcher(codes)
     analysed: list[nlp.Analysed] = []
     names = list(dict.fromkeys(u.document for u in units))
@@ -62,7 +66,8 @@ def analyse_units(
         end = start
         while end < len(units) and units[end].document == name:
             end += 1
-        analysed.extend(nlp.analysed(found) for found in unit_hits(units[start:end], matcher))
+        analysed.extend(nlp.analysed(found)
+                        for found in unit_hits(units[start:end], matcher, sources.get(name)))
         if progress is not None:
             progress(end, len(units), f"{name} ({number}/{len(names)} documents)")
         start = end

@@ -48,13 +48,15 @@ class Structure:
     defined: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, codes: Sequence[Code]) -> Structure:
+    def of(cls, codes: Sequence[Code], *, definitions: bool = True) -> Structure:
+        """The structure of ``codes``; ``definitions=False`` leaves out the definition
+        words, which only the model's combination uses (cue suggestions do not)."""
         staged = {c.id for c in codes if c.kind == "category" and c.stages}
         members = [c for c in codes if c.kind == "code"]
         return cls({c.id: c.category for c in members},
                    {c.id: c.stage for c in members if c.stage and c.category not in staged},
                    frozenset(c.id for c in members if c.category in staged),
-                   context.definition_words(members))
+                   context.definition_words(members) if definitions else {})
 
     def feature_names(self) -> tuple[str, ...]:
         """``FEATURES`` and one indicator per category ("in:<category>"), which gives each

@@ -54,9 +54,14 @@ class Evidence:
     scope: str | None = None  # "negated by <word>" or "hedged by <word>"
 
     def describe(self) -> str:
-        label = self.cue if self.cue.startswith("pattern ") else f"cue {self.cue}"
-        scope = f", {self.scope}" if self.scope else ""
-        return f'"{self.words}" ({label}, {self.weight:.2f}{scope})'
+        return describe(self.words, self.cue, self.weight, self.scope)
+
+
+def describe(words: str, cue: str, weight: float, scope: str | None) -> str:
+    """One piece of evidence as a rationale shows it: words, cue or pattern, weight, scope."""
+    label = cue if cue.startswith("pattern ") else f"cue {cue}"
+    scope = f", {scope}" if scope else ""
+    return f'"{words}" ({label}, {weight:.2f}{scope})'
 
 
 @dataclass(frozen=True)

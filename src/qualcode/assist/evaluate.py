@@ -20,6 +20,7 @@ from qualcode.assist.combine import Structure
 from qualcode.assist.fit import check_method, document_folds, fit, split
 from qualcode.assist.metrics import Rates, Score, compare
 from qualcode.assist.propose import propose
+from qualcode.assist.stream import stored_sources
 from qualcode.assist.units import check_unit, coded_units, load_units
 from qualcode.errors import ExportError, UserError
 from qualcode.fileio import atomic_text
@@ -73,11 +74,12 @@ def evaluate(
         documents = sorted({c.document for c in codings})
         units = load_units(conn, unit=unit, documents=documents,
                            include_interviewer=include_interviewer)
+        sources = stored_sources(conn, documents)
     if not codings:
         msg = f"coder {reference!r} has no accepted codings to compare with"
         raise UserError(msg, hint="see `qualcode agree` or `qualcode export segments` for coders")
     structure = Structure.of(codes)
-    analysis = analyse_units(units, codes)
+    analysis = analyse_units(units, codes, sources=sources)
     truth = coded_units(units, codings)
     suggested = _suggested(analysis, truth, structure, method=method, folds=folds,
                            min_score=min_score, progress=progress)

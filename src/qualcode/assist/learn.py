@@ -16,6 +16,7 @@ from qualcode.assist import model
 from qualcode.assist.analysis import Progress, analyse_units
 from qualcode.assist.combine import Structure
 from qualcode.assist.fit import fit
+from qualcode.assist.stream import stored_sources
 from qualcode.assist.units import check_unit, coded_units, load_units
 from qualcode.errors import ProjectError, UserError
 from qualcode.store import Project
@@ -63,11 +64,12 @@ def learn(
         reviewed = sorted({c.document for c in codings})
         units = load_units(conn, unit=unit, documents=reviewed,
                            include_interviewer=include_interviewer)
+        sources = stored_sources(conn, reviewed)
     if not codings:
         who = f" by {coder!r}" if coder else ""
         msg = f"there are no accepted codings{who} to learn from"
         raise UserError(msg, hint="code some passages, or accept suggestions, first")
-    analysis = analyse_units(units, codes)
+    analysis = analyse_units(units, codes, sources=sources)
     positives = coded_units(units, codings)
     fitted = fit(analysis, positives, Structure.of(codes), folds=folds, params=params,
                  progress=progress)

@@ -49,7 +49,7 @@ def propose(
         found = [Proposal(i, code, s.score, "rule", s.rationale())
                  for i, scores in enumerate(analysis.cues) for code, s in sorted(scores.items())
                  if code in structure.categories and s.score >= threshold]
-        return _with_stages(found, structure)
+        return with_stages(found, structure)
     assert fitted is not None, "methods model and both need a classifier"
     probs = model.predict(fitted.data, fitted.labels, analysis, structure.categories,
                           fitted.params)
@@ -58,9 +58,9 @@ def propose(
         found = [Proposal(i, code, round(p, 4), "model", f"model p={p:.2f}")
                  for i, found_probs in enumerate(probs) for code, p in sorted(found_probs.items())
                  if code in structure.categories and p >= threshold]
-        return _with_stages(found, structure)
+        return with_stages(found, structure)
     threshold = fitted.thresholds["both"] if min_score is None else min_score
-    return _with_stages(_combined(analysis, structure, fitted, probs, threshold), structure)
+    return with_stages(_combined(analysis, structure, fitted, probs, threshold), structure)
 
 
 def _combined(analysis: Analysis, structure: Structure, fitted: Fitted,
@@ -83,7 +83,7 @@ def _combined(analysis: Analysis, structure: Structure, fitted: Fitted,
     return found
 
 
-def _with_stages(found: list[Proposal], structure: Structure) -> list[Proposal]:
+def with_stages(found: list[Proposal], structure: Structure) -> list[Proposal]:
     """Add the stage each suggested code is fixed to (or raise the stage's score to it)."""
     best: dict[tuple[int, str], Proposal] = {(p.unit, p.code): p for p in found}
     for p in found:

@@ -2,9 +2,10 @@
 
 A document's units are joined by single spaces and tokenised as one doc: each unit then
 begins and ends at whitespace, so its tokens are exactly those it has on its own, and a
-hit that runs from one unit into the next is dropped. Only the units with a hit are
-turned into :class:`~qualcode.nlp.Analysed`; the others count for the rarity of cues
-but are not kept.
+hit that runs from one unit into the next is dropped. When ingest kept the document's
+tokens, that same doc is rebuilt from them instead (see :func:`joined_doc`). Only the units with a hit are kept,
+with their hits as arrays (:class:`~qualcode.assist.cuedoc.DocCues`); the others count
+for the rarity of cues.
 
 Worker processes (:class:`Workers`) only tokenise, match and score; the process that
 starts them reads the project and is the only one that writes to it.
@@ -20,55 +21,105 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, TypeVar
 
+from sqlalchemy import Connection
+
 from qualcode import nlp
+from qualcode.assist.cuedoc import DocCues
 from qualcode.assist.units import Unit
-from qualcode.models import Code
+from qualcode.models import Code, sha256_text
+from qualcode.store import documents as store_documents
+from qualcode.store.documents import StoredDocument, StoredTokens
 
 WINDOW = 4  # documents in flight per worker: enough to keep it busy, little memory
 HELD_TOKENS = 400_000  # tokens of matched units kept in memory (~40 MB) before spilling
 
 
-def unit_hits(units: Sequence[Unit], matcher: nlp.CueMatcher) -> list[nlp.UnitHits]:
-    """The hits of each unit of one document (see the module docstring)."""
-    if not units:
-        return []
+Source = tuple[str, bytes]
+"""A document's text and the token boundaries ingest kept for it (see :func:`usable_source`)."""
+
+
+def usable_source(doc: StoredDocument, tokens: StoredTokens | None) -> Source | None:
+    """The text and kept tokens of ``doc`` when they were made for this very text by the
+    tokenizer in use, else ``None`` (the document is then tokenised again)."""
+    if tokens is None or tokens.tokenizer != nlp.tokenizer_fingerprint():
+        return None
+    if not tokens.text_sha256 == doc.text_sha256 == sha256_text(doc.text):
+        return None
+    return doc.text, tokens.data
+
+
+def stored_sources(conn: Connection, names: Sequence[str]) -> dict[str, Source]:
+    """:func:`usable_source` of the documents named, by name (those without are left out)."""
+    found: dict[str, Source] = {}
+    for doc, tokens in store_documents.iter_documents_tokens(conn, names):
+        source = usable_source(doc, tokens)
+        if source is not None:
+            found[doc.name] = source
+    return found
+
+
+def joined_doc(units: Sequence[Unit], source: Source | None = None
+               ) -> tuple[Any, str, list[tuple[int, int]]]:
+    """The doc of one document's units joined by single spaces, that text, and the span of
+    each unit in it (see the module docstring).
+
+    With ``source`` (the units' document) the doc is rebuilt from the tokens ingest kept,
+    which is the same doc for less work; when they do not fit, the text is tokenised.
+    """
     spans: list[tuple[int, int]] = []
     offset = 0
     for unit in units:
         spans.append((offset, offset + len(unit.text)))
         offset += len(unit.text) + 1
     text = " ".join(unit.text for unit in units)
-    return nlp.match_doc(next(nlp.tokenise([text])), spans, matcher, text=text)
+    if source is not None:
+        try:
+            doc, joined = nlp.units_doc(*source, [(u.start, u.end) for u in units])
+            if joined == text:
+                return doc, text, spans
+        except ValueError:
+            pass
+    return next(nlp.tokenise([text])), text, spans
+
+
+def unit_hits(units: Sequence[Unit], matcher: nlp.CueMatcher,
+              source: Source | None = None) -> list[nlp.UnitHits]:
+    """The hits of each unit of one document (see :func:`joined_doc`)."""
+    if not units:
+        return []
+    doc, text, spans = joined_doc(units, source)
+    return nlp.match_doc(doc, spans, matcher, text=text)
+
+
+def document_hits(units: Sequence[Unit], matcher: nlp.CueMatcher,
+                  source: Source | None = None) -> nlp.DocHits:
+    """The hits of one document's units as arrays (the units joined as in :func:`unit_hits`)."""
+    doc, text, spans = joined_doc(units, source)
+    return nlp.doc_hits(doc, spans, matcher, text=text)
 
 
 @dataclass(frozen=True)
 class Matched:
     """One document after matching: its unit count, how many units hold each cue key, and
-    (when kept) its units with hits and their analysis."""
+    (when kept) its units with hits and their hits."""
 
     units: int
     counts: Counter[str]
-    found: list[tuple[Unit, nlp.Analysed]]
+    found: DocCues
 
     @property
     def tokens(self) -> int:
         """Tokens held in ``found``: what keeping it costs in memory."""
-        return sum(len(item.words) for _, item in self.found)
+        return self.found.tokens
 
 
-def match_document(units: Sequence[Unit], keep: bool,
-                   codes: Sequence[Code] | None = None) -> Matched:
-    """Match one document's units against ``codes`` (default: the worker's codebook)."""
+def match_document(units: Sequence[Unit], keep: bool, codes: Sequence[Code] | None = None,
+                   source: Source | None = None) -> Matched:
+    """Match one document's units against ``codes`` (default: the worker's codebook);
+    ``source`` is their document's text and kept tokens, if usable."""
     matcher = _WORKER[1] if codes is None else nlp.cue_matcher(codes)
-    counts: Counter[str] = Counter()
-    kept: list[tuple[Unit, nlp.Analysed]] = []
-    for unit, found in zip(units, unit_hits(units, matcher), strict=True):
-        if not found.hits:
-            continue
-        counts.update({hit.key for hit in found.hits})
-        if keep:
-            kept.append((unit, nlp.analysed(found)))
-    return Matched(len(units), counts, kept)
+    found = DocCues.of(units, document_hits(units, matcher, source))
+    return Matched(len(units), found.counts, found if keep else DocCues.empty())
 
 
 _WORKER: list[Any] = [(), None]  # the codebook a worker was started with, and its matcher

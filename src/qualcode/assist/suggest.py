@@ -23,13 +23,22 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
-from qualcode import nlp
 from qualcode.assist.analysis import Analysis, Progress, analyse_units
 from qualcode.assist.combine import Structure
-from qualcode.assist.cues import rarity, score_units
-from qualcode.assist.fit import Fitted, check_method
+from qualcode.assist.cuedoc import DocCues
+from qualcode.assist.cues import rarity
+from qualcode.assist.cuescore import propose_cues
+from qualcode.assist.fit import CUE_THRESHOLD, Fitted, check_method
 from qualcode.assist.propose import Proposal, propose
-from qualcode.assist.stream import Spill, Workers, match_document, worker_codes
+from qualcode.assist.stream import (
+    Source,
+    Spill,
+    Workers,
+    match_document,
+    stored_sources,
+    usable_source,
+    worker_codes,
+)
 from qualcode.assist.units import Unit, check_unit, document_units, load_units
 from qualcode.errors import ProjectError, UserError
 from qualcode.models import Code, Coding, under_prefix
@@ -137,7 +146,9 @@ def suggest(
         else:
             assert fitted is not None
             units = load_units(conn, unit=unit, include_interviewer=include_interviewer)
-            found = _by_model(run, analyse_units(units, codes, progress=progress), codes,
+            sources = stored_sources(conn, sorted({u.document for u in units}))
+            found = _by_model(run, analyse_units(units, codes, progress=progress,
+                                                 sources=sources), codes,
                               method=method, fitted=fitted, min_score=min_score)
         run.write(conn, found, categories={c.id: c.category for c in codes})
     return report
@@ -157,12 +168,12 @@ def _by_cues(conn: Connection, run: _Run, codes: Sequence[Code], *, unit: str,
     """
     every = store_documents.document_names(conn)
 
-    def jobs(names: Sequence[str], keep: bool) -> Iterator[tuple[Sequence[Unit], bool]]:
-        for name in names:
-            doc = store_documents.find_document(conn, name)
-            assert doc is not None
-            yield document_units(conn, doc, unit=unit, include_interviewer=include_interviewer), \
-                keep and name in run.names
+    def jobs(names: Sequence[str], keep: bool
+             ) -> Iterator[tuple[Sequence[Unit], bool, None, Source | None]]:
+        # texts and kept tokens stream from one query, in name order as ``names``
+        for doc, tokens in store_documents.iter_documents_tokens(conn, names):
+            yield (document_units(conn, doc, unit=unit, include_interviewer=include_interviewer),
+                   keep and doc.name in run.names, None, usable_source(doc, tokens))
 
     counts: Counter[str] = Counter()
     units = 0
@@ -186,26 +197,23 @@ def _by_cues(conn: Connection, run: _Run, codes: Sequence[Code], *, unit: str,
                     yield propose_found(matched.found, rare, min_score)
                 return
             chosen = [name for name in every if name in run.names]
-            yield from workers.map(propose_units, ((found, rare, min_score)
-                                                   for found, _ in jobs(chosen, True)))
+            yield from workers.map(propose_units, ((found, rare, min_score, source)
+                                                   for found, _, _, source in jobs(chosen, True)))
         finally:
             spill.close()
 
 
-def propose_found(found: Sequence[tuple[Unit, nlp.Analysed]], rare: dict[str, float],
-                  min_score: float | None) -> Proposed:
+def propose_found(found: DocCues, rare: dict[str, float], min_score: float | None) -> Proposed:
     """Cue proposals for one document's units with hits, scored with the corpus's ``rare``."""
-    units = [u for u, _ in found]
-    analysed = [a for _, a in found]
-    scores = score_units([u.start for u in units], analysed, rare=rare)
-    part = Analysis(units, analysed, scores, [{} for _ in units], {})
-    return units, propose(part, _structure(), method="cues", min_score=min_score)
+    threshold = CUE_THRESHOLD if min_score is None else min_score
+    return found.units, propose_cues(found, rare, _structure(), threshold=threshold)
 
 
-def propose_units(units: Sequence[Unit], rare: dict[str, float],
-                  min_score: float | None) -> Proposed:
-    """:func:`propose_found` for one document's units, matched here (in a worker)."""
-    return propose_found(match_document(units, True).found, rare, min_score)
+def propose_units(units: Sequence[Unit], rare: dict[str, float], min_score: float | None,
+                  source: Source | None = None) -> Proposed:
+    """:func:`propose_found` for one document's units, matched here (in a worker), from
+    its kept tokens when ``source`` has them."""
+    return propose_found(match_document(units, True, source=source).found, rare, min_score)
 
 
 _STRUCTURES: dict[int, tuple[Sequence[Code], Structure]] = {}
@@ -216,7 +224,7 @@ def _structure() -> Structure:
     codes = worker_codes()
     if id(codes) not in _STRUCTURES:
         _STRUCTURES.clear()
-        _STRUCTURES[id(codes)] = (codes, Structure.of(codes))
+        _STRUCTURES[id(codes)] = (codes, Structure.of(codes, definitions=False))
     return _STRUCTURES[id(codes)][1]
 
 
@@ -254,20 +262,26 @@ class _Run:
     params: dict[str, object]
     run_id: str | None = None
 
+    # Proposals are checked and written in batches of documents: one query for the codings
+    # already there and one insert per batch, memory bounded by the batch.
+    BATCH_PROPOSALS = 5000
+    BATCH_DOCUMENTS = 200
+
     def write(self, conn: Connection, found: Iterator[Proposed], *,
               categories: dict[str, str]) -> None:
         skipped: Counter[str] = Counter()
         by_code: Counter[str] = Counter()
+        batch: list[Proposed] = []
+        size = 0
         for units, proposals in found:
-            new = self._new(conn, units, [p for p in proposals if p.code in self.wanted],
-                            skipped)
-            if not new:
-                continue
-            by_code.update(c.code for c in new)
-            if not self.report.dry_run:
-                self._insert(conn, new)
-            if self.keep:
-                self.report.suggestions.extend(new)
+            wanted = [p for p in proposals if p.code in self.wanted]
+            if wanted:
+                batch.append((units, wanted))
+                size += len(wanted)
+            if size >= self.BATCH_PROPOSALS or len(batch) >= self.BATCH_DOCUMENTS:
+                self._write_batch(conn, batch, skipped, by_code)
+                batch, size = [], 0
+        self._write_batch(conn, batch, skipped, by_code)
         self.report.added = sum(by_code.values())
         self.report.skipped = dict(sorted(skipped.items()))
         self.report.by_code = dict(sorted(by_code.items()))
@@ -278,32 +292,47 @@ class _Run:
         if self.run_id is not None:
             self._finish(conn)
 
-    def _new(self, conn: Connection, units: Sequence[Unit], proposals: Sequence[Proposal],
-             skipped: Counter[str]) -> list[Coding]:
-        if not proposals:
-            return []
-        keys = store_decisions.coding_keys(conn, documents=[units[proposals[0].unit].document])
-        fresh: list[Proposal] = []
-        for p in proposals:
-            u = units[p.unit]
-            status = keys.get((u.document, u.start, u.end, p.code))
-            if status is None:
-                fresh.append(p)
-            else:
-                skipped[status] += 1
-        if fresh and not self.report.dry_run and self.run_id is None:
-            self.run_id = start_run(conn, kind="suggest", actor=ASSISTANT, params=self.params)
-            self.report.run_id = self.run_id
-        return [Coding(document=units[p.unit].document, start=units[p.unit].start,
-                       end=units[p.unit].end, quote=units[p.unit].text, code=p.code,
-                       coder=ASSISTANT, origin="model" if p.origin == "model" else "rule",
-                       status="suggested", score=p.score, rationale=p.rationale,
-                       run_id=self.run_id) for p in fresh]
+    def _write_batch(self, conn: Connection, batch: Sequence[Proposed], skipped: Counter[str],
+                     by_code: Counter[str]) -> None:
+        new = self._new(conn, batch, skipped)
+        if not new:
+            return
+        by_code.update(p.code for _, p in new)
+        if not self.report.dry_run:
+            if self.run_id is None:
+                self.run_id = start_run(conn, kind="suggest", actor=ASSISTANT,
+                                        params=self.params)
+                self.report.run_id = self.run_id
+            store_decisions.insert_suggestions(conn, [
+                (u.document, u.start, u.end, u.text, p.code,
+                 "model" if p.origin == "model" else "rule", p.score, p.rationale)
+                for u, p in new], coder=ASSISTANT, run_id=self.run_id)
+        if self.keep:
+            self.report.suggestions.extend(
+                Coding(u.document, u.start, u.end, u.text, p.code, ASSISTANT,
+                       "model" if p.origin == "model" else "rule", "suggested", p.score,
+                       p.rationale, run_id=self.run_id) for u, p in new)
 
-    def _insert(self, conn: Connection, new: Sequence[Coding]) -> None:
-        doc = store_documents.find_document(conn, new[0].document)
-        assert doc is not None
-        store_decisions.insert_suggestions(conn, doc.id, doc.text, new)
+    def _new(self, conn: Connection, batch: Sequence[Proposed],
+             skipped: Counter[str]) -> list[tuple[Unit, Proposal]]:
+        """The proposals of ``batch`` whose span and code have no coding yet."""
+        keys = store_decisions.coding_keys(conn, documents={
+            units[p.unit].document for units, proposals in batch for p in proposals})
+        fresh: list[tuple[Unit, Proposal]] = []
+        for units, proposals in batch:
+            added: list[tuple[Unit, Proposal]] = []
+            for p in proposals:
+                u = units[p.unit]
+                status = keys.get((u.document, u.start, u.end, p.code))
+                if status is None:
+                    added.append((u, p))
+                else:
+                    skipped[status] += 1
+            # what this group adds is in the way of a later group, as if already stored
+            for u, p in added:
+                keys[(u.document, u.start, u.end, p.code)] = "suggested"
+            fresh.extend(added)
+        return fresh
 
     def _finish(self, conn: Connection) -> None:
         assert self.run_id is not None

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from qualcode.errors import QualcodeError
 from qualcode.ingest import ReadOptions, read_documents
 from qualcode.models import ParsedDocument
-from qualcode.segment import SegmentRow, segment_rows
+from qualcode.segment import SegmentRow, segment_rows_tokens
 
 PrivacyCheck = Literal["warn", "strict", "off"]
 AHEAD_PER_PROCESS = 4  # files prepared ahead of the writer, per worker: bounds the memory
@@ -43,7 +43,8 @@ class PreparedDocument:
     """One document ready to store, or the reason it will not be.
 
     ``segments`` is ``None`` when the document was not segmented: refused, failed, or
-    unchanged since the project stored it.
+    unchanged since the project stored it. ``tokens`` are the token boundaries of the
+    text (:func:`qualcode.nlp.tokens.encode`) when the default pipeline tokenised it whole.
     """
 
     doc: ParsedDocument
@@ -51,6 +52,7 @@ class PreparedDocument:
     segments: list[SegmentRow] | None = None
     refusal: str | None = None
     error: str | None = None
+    tokens: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -97,13 +99,17 @@ def _segmented(
             if d.refusal is None and stored.get(d.doc.name) != d.text_sha256}
     texts = ((d.doc.text, d.doc.turns) for d in todo.values())
     try:
-        segments = dict(zip(todo, segment_rows(texts, model=preparation.model), strict=True))
+        done = dict(zip(todo, segment_rows_tokens(texts, model=preparation.model), strict=True))
     except QualcodeError as exc:  # the spaCy pipeline named is not installed
         for item in documents:
             yield replace(item, error=str(exc)) if id(item) in todo else item
         return
     for item in documents:
-        yield replace(item, segments=segments[id(item)]) if id(item) in segments else item
+        if id(item) in done:
+            segments, tokens = done[id(item)]
+            yield replace(item, segments=segments, tokens=tokens)
+        else:
+            yield item
 
 
 def prepare_files(

@@ -17,9 +17,12 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from qualcode.models import Code
+from qualcode.nlp.hits import VIAS, KeyTable, doc_hits
+from qualcode.nlp.ngrams import PhraseIndex
 from qualcode.nlp.patterns import PatternIndex
 from qualcode.nlp.pipelines import DEFAULT_LANG
-from qualcode.nlp.units import Columns, drop_breaks, token_ranges
+from qualcode.nlp.units import Columns
+from qualcode.nlp.warm import warmed
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -181,29 +184,27 @@ def tokenise(texts: Iterable[str], *, batch_size: int = 64) -> Iterator[Any]:
     :class:`Lemmatiser` (the same lemmas as running the pipeline, much faster)."""
     tokenizer: Any = lemma_pipeline().tokenizer
     lemmas = lemmatiser()
-    for doc in tokenizer.pipe(texts, batch_size=batch_size):
+    for doc in tokenizer.pipe(warmed(tokenizer, texts), batch_size=batch_size):
         yield lemmas(doc)
 
 
 class CueMatcher:
-    """Every cue and token pattern of a codebook in spaCy matchers.
+    """Every cue and token pattern of a codebook, ready to match.
 
-    One ``PhraseMatcher`` on lower-case words and one on lemmas hold each distinct cue once
-    (its match id maps to the codes that list it); the token patterns are in a
-    :class:`~qualcode.nlp.patterns.PatternIndex`. Matching costs about the same for 60
-    codes or 600.
+    Each distinct cue is held once as a sequence of lower-case word hashes and once as
+    lemma hashes (see :class:`~qualcode.nlp.ngrams.PhraseIndex`; its match id maps to the
+    codes that list it); they find what spaCy's ``PhraseMatcher`` would on ``LOWER`` and
+    ``LEMMA``. The token patterns are in a :class:`~qualcode.nlp.patterns.PatternIndex`.
+    Building and matching cost about the same for 60 codes or 600.
     """
 
     def __init__(self, codes: Sequence[Code]) -> None:
-        from spacy.matcher import PhraseMatcher
-
         nlp = lemma_pipeline()
         self.strings = nlp.vocab.strings
-        self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.lemma = PhraseMatcher(nlp.vocab, attr="LEMMA")
         self.patterns = PatternIndex(nlp.vocab)
         self.codes: dict[str, tuple[str, ...]] = {}  # match key -> codes
         self.cues: dict[str, str] = {}  # match key -> the cue as written
+        self._table: KeyTable | None = None
         by_cue: dict[str, list[str]] = {}
         for code in codes:
             for cue in code.cues:
@@ -215,34 +216,109 @@ class CueMatcher:
                 self.patterns.add(key, pattern)
                 self.codes[key], self.cues[key] = (code.id,), f"pattern {index}"
         cues = sorted(by_cue)
-        for cue, doc in zip(cues, tokenise(cues), strict=True):
-            self.lower.add(cue, [doc])
-            if not any(_fixed_form(token) for token in doc):
-                self.lemma.add(cue, [doc])
+        for cue in cues:
             self.codes[cue], self.cues[cue] = tuple(by_cue[cue]), cue
+        self.lower, self.lemma = _phrase_indexes(cues, [self.strings.add(c) for c in cues])
 
-    def matches(self, doc: Any, ranges: Sequence[tuple[int, int]]) -> list[tuple[str, str, int, int]]:
-        """``(key, via, start, end)`` of the hits inside the token ``ranges`` of ``doc``
-        (sorted, not overlapping); a lemma match that repeats a word match is dropped."""
-        strings = self.strings  # the keys are the matchers' strings, not the doc's
-        found: dict[tuple[str, int, int], str] = {}
-        for via, matcher in (("lower", self.lower), ("lemma", self.lemma)):
-            if len(matcher):  # an empty matcher warns on every call
-                for match_id, start, end in matcher(doc):
-                    found.setdefault((strings[match_id], start, end), via)
-        for match_id, start, end in self.patterns(doc, ranges):
-            found.setdefault((strings[match_id], start, end), "pattern")
-        return [(key, via, start, end) for (key, start, end), via in found.items()]
+    def raw_matches(self, doc: Any, ranges: Sequence[tuple[int, int]]) -> list[Any]:
+        """``(match id, start, end)`` of the matches of the cues' words, of their lemmas
+        and of the token patterns (inside the token ``ranges`` only), in that order."""
+        from spacy.attrs import LEMMA, LOWER
+
+        columns = doc.to_array([LOWER, LEMMA]).reshape(-1, 2)
+        found: list[Any] = []
+        for index, column in ((self.lower, 0), (self.lemma, 1)):
+            rows = index(columns[:, column]).T.tolist()
+            found.append(list(zip(*rows, strict=True)) if rows else [])
+        found.append(list(self.patterns(doc, ranges)))
+        return found
+
+    def table(self) -> KeyTable:
+        """Every key, numbered in sorted order, with its codes and cue (made once)."""
+        if self._table is None:
+            self._table = KeyTable.of(self)
+        return self._table
 
     def hits(self, doc: Any) -> list[CueHit]:
         """The hits in one doc (with lemmas) taken as a single unit."""
         return match_doc(doc, [(0, len(doc.text))], self)[0].hits
 
 
-def _fixed_form(token: Any) -> bool:
-    """A cue word written as a verb form ("coding", "released") is meant as written: its
-    lemma ("code", "release") would match far more than the researcher asked for."""
-    return bool(token.lemma_ != token.lower_ and token.lower_.endswith(("ing", "ed")))
+def _phrase_indexes(cues: Sequence[str], ids: Sequence[int]) -> tuple[PhraseIndex, PhraseIndex]:
+    """The cues' lower-case words and, for those with no word of a fixed form (see
+    :func:`_token_columns`), their lemmas, with match ids ``ids``."""
+    import numpy as np
+
+    lower, lemma, bounds, fixed = _cue_columns(cues)
+    keep = ~fixed
+    match_ids = np.array(ids, dtype=np.uint64)
+    return (PhraseIndex(match_ids, lower, bounds),
+            PhraseIndex(match_ids[keep], lemma, bounds[keep]))
+
+
+def _cue_columns(cues: Sequence[str]) -> tuple[Any, Any, Any, Any]:
+    """Lower-case word and lemma hashes of ``cues`` (texts with no line break), each cue's
+    ``[start, end)`` token range in them, and whether it has a word of a fixed form.
+
+    The cues are tokenised as one text, one per line: spaCy splits a text at whitespace
+    before anything else, so each line gets the tokens it gets alone. A cue whose tokens
+    do not start and end exactly at its line's ends is tokenised alone all the same.
+    """
+    import numpy as np
+
+    if not cues:
+        empty = np.zeros(0, dtype=np.uint64)
+        return empty, empty, np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=bool)
+    lengths = np.array([len(cue) for cue in cues], dtype=np.int64)
+    begins = np.cumsum(lengths + 1) - lengths - 1
+    _warm_cache(cues)
+    lower, lemma, starts, ends, fixed = _token_columns(next(tokenise(["\n".join(cues)])))
+    bounds = np.column_stack((np.searchsorted(starts, begins),
+                              np.searchsorted(starts, begins + lengths)))
+    first, stop = bounds[:, 0], bounds[:, 1]
+    ok = (first < stop) & (starts[np.minimum(first, len(starts) - 1)] == begins)
+    ok &= ends[stop - 1] == begins + lengths
+    for index in np.flatnonzero(~ok).tolist():
+        alone = _token_columns(next(tokenise([cues[index]])))
+        bounds[index] = (len(lower), len(lower) + len(alone[0]))
+        lower, lemma, fixed = (np.concatenate(pair) for pair in
+                               ((lower, alone[0]), (lemma, alone[1]), (fixed, alone[4])))
+    counted = np.concatenate(([0], np.cumsum(fixed)))
+    return lower, lemma, bounds, counted[bounds[:, 1]] > counted[bounds[:, 0]]
+
+
+def _warm_cache(cues: Sequence[str]) -> None:
+    """Tokenise the cues' words once, words of letters and digits first, so the
+    tokenizer's cache holds them.
+
+    The tokenizer stops adding words to its cache for the rest of a text once it has met
+    a special case (a line break, "can't"), so the one text of all cues would miss the
+    cache on nearly every word. The cache gives the tokens a word gets anyway.
+    """
+    tokenizer: Any = lemma_pipeline().tokenizer
+    special = tokenizer.rules or {}
+    words = {word for cue in cues for word in cue.split() if word not in special}
+    tokenizer(" ".join(sorted(words, key=lambda word: (not word.isalnum(), word))))
+
+
+def _token_columns(doc: Any) -> tuple[Any, Any, Any, Any, Any]:
+    """Per token of ``doc``: lower-case word and lemma hashes, start and end offsets, and
+    whether the word has a fixed form.
+
+    A cue word written as a verb form ("coding", "released") is meant as written: its
+    lemma ("code", "release") would match far more than the researcher asked for.
+    """
+    import numpy as np
+    from spacy.attrs import IDX, LEMMA, LENGTH, LOWER
+
+    table = doc.to_array([LOWER, LEMMA, IDX, LENGTH]).reshape(-1, 4)
+    lower, lemma = table[:, 0].astype(np.uint64), table[:, 1].astype(np.uint64)
+    starts = table[:, 2].astype(np.int64)
+    strings = doc.vocab.strings
+    fixed = lower != lemma
+    for index in np.flatnonzero(fixed).tolist():
+        fixed[index] = strings[int(lower[index])].endswith(("ing", "ed"))
+    return lower, lemma, starts, starts + table[:, 3].astype(np.int64), fixed
 
 
 _MATCHERS: dict[str, CueMatcher] = {}
@@ -260,15 +336,16 @@ def cue_matcher(codes: Sequence[Code]) -> CueMatcher:
 
 @dataclass(frozen=True)
 class UnitHits:
-    """The hits of one unit: tokens ``[start, end)`` and characters ``chars`` of ``doc``
-    (the doc of its document, or of the unit alone). Hit offsets count from the unit's
-    first token."""
+    """The hits of one unit: tokens ``[start, end)`` of ``columns`` and characters ``chars``
+    of the matched text; ``doc`` is the doc of its document, or of the unit alone (whose
+    tokens follow the document's in ``columns``). Hit offsets count from the unit's first
+    token."""
 
     doc: Any
     start: int
     end: int
     chars: tuple[int, int]
-    text: str  # the unit's text, ``doc.text[chars[0]:chars[1]]``
+    text: str  # the unit's text, ``text[chars[0]:chars[1]]`` of the matched text
     hits: list[CueHit]
     columns: Columns  # shared by the units of one doc
 
@@ -282,41 +359,25 @@ def match_doc(doc: Any, spans: Sequence[tuple[int, int]], matcher: CueMatcher, *
     to be read from ``doc``: it is then tokenised exactly as on its own. Any other unit is
     tokenised on its own. Hits across a unit boundary, a sentence end or a line break are
     dropped. ``text`` is ``doc.text`` if the caller has it (spaCy joins the tokens' texts
-    again on every access).
+    again on every access). :func:`~qualcode.nlp.hits.doc_hits` gives the same as arrays.
     """
-    text = doc.text if text is None else text
-    columns = Columns(doc)
-    ranges = token_ranges(doc, spans, text)
-    inside = [r for r in ranges if r is not None]
-    found = drop_breaks(doc, matcher.matches(doc, inside), inside)
+    import numpy as np
+
+    found = doc_hits(doc, spans, matcher, text=text)
+    table, columns = found.table, Columns(found)
+    bounds = np.searchsorted(found.unit, np.arange(len(spans) + 1)).tolist()
+    keys, vias, starts, ends = (a.tolist() for a in (found.key, found.via, found.start, found.end))
     units: list[UnitHits] = []
-    for (start_char, end_char), tokens, items in zip(spans, ranges, _per_range(found, ranges),
-                                                     strict=True):
-        if tokens is None:
-            alone = next(tokenise([text[start_char:end_char]]))
-            units.append(match_doc(alone, [(0, end_char - start_char)], matcher,
-                                   text=text[start_char:end_char])[0])
-            continue
-        hits = [CueHit(matcher.codes[k], k, matcher.cues[k], via, s - tokens[0], e - tokens[0])
-                for k, via, s, e in items]
-        hits.sort(key=lambda h: (h.start, h.end, h.cue))
-        units.append(UnitHits(doc, tokens[0], tokens[1], (start_char, end_char),
-                              text[start_char:end_char], hits, columns))
+    for index, (first, last) in enumerate(zip(found.first.tolist(), found.last.tolist(),
+                                              strict=True)):
+        lo, hi = bounds[index], bounds[index + 1]
+        hits = [CueHit(table.codes[k], table.keys[k], table.cues[k], VIAS[v], s - first, e - first)
+                for k, v, s, e in zip(keys[lo:hi], vias[lo:hi], starts[lo:hi], ends[lo:hi],
+                                      strict=True)]
+        start, end = spans[index]
+        units.append(UnitHits(found.alone.get(index, doc), first, last, (start, end),
+                              found.text[start:end], hits, columns))
     return units
-
-
-def _per_range(found: Sequence[tuple[str, str, int, int]],
-               ranges: Sequence[tuple[int, int] | None]) -> list[list[tuple[str, str, int, int]]]:
-    from bisect import bisect_right
-
-    known = [i for i, r in enumerate(ranges) if r is not None]
-    starts = [ranges[i][0] for i in known]  # type: ignore[index]
-    grouped: list[list[tuple[str, str, int, int]]] = [[] for _ in ranges]
-    for item in found:
-        which = bisect_right(starts, item[2]) - 1
-        if which >= 0 and item[3] <= ranges[known[which]][1]:  # type: ignore[index]
-            grouped[known[which]].append(item)
-    return grouped
 
 
 def analyse(texts: Iterable[str], matcher: CueMatcher, *, batch_size: int = 256) -> Iterator[Analysed]:

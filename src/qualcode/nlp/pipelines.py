@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from qualcode.errors import UserError
+from qualcode.nlp.warm import offer, warmed
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -92,7 +93,7 @@ def _piece_spans(
         return
     batch: list[Doc] = []
     tokenizer: Any = nlp.tokenizer  # spaCy types it as a plain callable; it has .pipe
-    for doc in tokenizer.pipe(pieces, batch_size=batch_size):
+    for doc in tokenizer.pipe(warmed(tokenizer, pieces), batch_size=batch_size):
         batch.append(doc)
         if len(batch) == batch_size:
             yield from rule_sentence_spans(batch, marks)
@@ -137,10 +138,32 @@ def paragraph_sentences(
     whole, and each paragraph takes its tokens from it; a paragraph whose tokens could
     differ (it does not sit between white space) is tokenised on its own.
     """
+    for sentences, _ in _sentences(items, model, batch_size, keep=False):
+        yield sentences
+
+
+def paragraph_sentences_tokens(
+    items: Iterable[tuple[str, Sequence[tuple[int, int]]]],
+    *,
+    model: str | None = None,
+    batch_size: int = 64,
+    keep: bool = True,
+) -> Iterator[tuple[list[Spans], bytes | None]]:
+    """:func:`paragraph_sentences`, each with the token boundaries of its whole text
+    (:func:`qualcode.nlp.tokens.encode`), or ``None`` when the text was not tokenised
+    whole by the default pipeline (a named model, no paragraph, or a text too long) or
+    ``keep`` is false."""
+    yield from _sentences(items, model, batch_size, keep=keep and model is None)
+
+
+def _sentences(
+    items: Iterable[tuple[str, Sequence[tuple[int, int]]]], model: str | None,
+    batch_size: int, *, keep: bool
+) -> Iterator[tuple[list[Spans], bytes | None]]:
     nlp = pipeline(model)
     marks = _sentencizer_marks(nlp)
     if marks is None:
-        yield from _each_paragraph(items, model)
+        yield from ((found, None) for found in _each_paragraph(items, model))
         return
     tokenizer: Any = nlp.tokenizer  # spaCy types it as a plain callable; it has .pipe
     hashes = _mark_hashes(tokenizer(""), marks)
@@ -148,22 +171,26 @@ def paragraph_sentences(
     for text, spans in items:
         batch.append((text, spans))
         if len(batch) == batch_size:
-            yield from _batch_sentences(nlp, batch, hashes)
+            yield from _batch_sentences(nlp, batch, hashes, keep)
             batch = []
-    yield from _batch_sentences(nlp, batch, hashes)
+    yield from _batch_sentences(nlp, batch, hashes, keep)
 
 
 def _batch_sentences(
-    nlp: Language, batch: list[tuple[str, Sequence[tuple[int, int]]]], hashes: Any
-) -> list[list[Spans]]:
-    """Sentences of the paragraphs of a batch of texts, the rule applied once for all."""
+    nlp: Language, batch: list[tuple[str, Sequence[tuple[int, int]]]], hashes: Any, keep: bool
+) -> list[tuple[list[Spans], bytes | None]]:
+    """Sentences of the paragraphs of a batch of texts, the rule applied once for all,
+    and (with ``keep``) the encoded tokens of each text tokenised whole."""
     groups: list[Any] = []  # token arrays, offsets into their text
     owners: list[int] = []  # the paragraph (numbered across the batch) of each group
+    kept: list[bytes | None] = []
     paragraphs = 0
     for text, spans in batch:
         whole = None
+        kept.append(None)
         if spans and len(text) <= nlp.max_length:
-            whole = _token_array(nlp.tokenizer(text))
+            offer(nlp.tokenizer, text)
+            whole, kept[-1] = _whole_tokens(nlp.tokenizer(text), len(text), keep)
         for number, tokens in _paragraph_tokens(nlp, text, spans, whole):
             groups.append(tokens)
             owners.append(paragraphs + number)
@@ -171,10 +198,10 @@ def _batch_sentences(
     found: list[Spans] = [[] for _ in range(paragraphs)]
     for owner, spans in zip(owners, _rule_spans(groups, hashes) if groups else [], strict=True):
         found[owner].extend(spans)
-    result: list[list[Spans]] = []
+    result: list[tuple[list[Spans], bytes | None]] = []
     at = 0
-    for _, spans in batch:
-        result.append(found[at : at + len(spans)])
+    for (_, spans), data in zip(batch, kept, strict=True):
+        result.append((found[at : at + len(spans)], data))
         at += len(spans)
     return result
 
@@ -206,6 +233,7 @@ def _tokens_alone(nlp: Language, text: str, start: int, end: int) -> Iterator[An
     """The tokens of ``text[start:end]`` tokenised on its own (in pieces of at most
     ``max_length``, as :func:`sentence_spans` cuts it), with offsets into ``text``."""
     for begin, finish in _cuts(text[start:end], nlp.max_length):
+        offer(nlp.tokenizer, text[start + begin : start + finish])
         tokens = _token_array(nlp.tokenizer(text[start + begin : start + finish]))
         tokens[:, 2] += start + begin
         yield tokens
@@ -233,6 +261,21 @@ def _each_paragraph(
             yield texts.popleft()[0]
     while texts:  # texts without any paragraph at the end of the stream
         yield texts.popleft()[0]
+
+
+def _whole_tokens(doc: Doc, length: int, keep: bool) -> tuple[Any, bytes | None]:
+    """The token array of a whole text of ``length`` characters and (with ``keep``) its
+    encoded tokens, read from the doc in one pass."""
+    from spacy import attrs
+
+    from qualcode.nlp.tokens import COLUMNS, encode_columns
+
+    if not keep:
+        return _token_array(doc), None
+    names = ("ORTH", "IS_PUNCT", "IDX", "LENGTH", "NORM", "LOWER")
+    table = doc.to_array([getattr(attrs, name) for name in names]).reshape(-1, len(names))
+    columns = table[:, [names.index(name) for name in COLUMNS]]
+    return table[:, :4], encode_columns(columns, length, doc.vocab.strings)
 
 
 def _token_array(doc: Doc) -> Any:

@@ -1,4 +1,4 @@
-"""Units inside a doc: their token ranges, hits cut to them, and their analysed form."""
+"""Units inside a doc: their token ranges, break flags, and their analysed form."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from qualcode.nlp.cues import Analysed, UnitHits
+    from qualcode.nlp.hits import DocHits
 
 _SENTENCE_ENDS = frozenset(".!?;")
-_HARD: dict[int, bool] = {}  # word hash -> a sentence end or a line break
+_HARD: dict[int, tuple[bool, bool]] = {}  # word hash -> (sentence end or line break, line break)
 _STRINGS: dict[int, str] = {}  # hash -> string, so units share one str per distinct word
 
 
@@ -17,18 +18,21 @@ def _hard_break(text: str) -> bool:
     return "\n" in text or (bool(text) and set(text) <= _SENTENCE_ENDS)
 
 
-def token_ranges(doc: Any, spans: Sequence[tuple[int, int]],
-                 text: str | None = None) -> list[tuple[int, int] | None]:
+def token_ranges(doc: Any, spans: Sequence[tuple[int, int]], text: str | None = None,
+                 bounds: tuple[Any, Any] | None = None) -> list[tuple[int, int] | None]:
     """The ``[start, end)`` token range of each character span of ``doc``, or ``None`` when
     the span does not begin and end at whitespace (or the text's ends), where the doc's
     tokens could differ from those of the span tokenised alone. ``text`` is ``doc.text``
-    when the caller has it already."""
+    and ``bounds`` the tokens' start and end offsets (arrays) when the caller has them."""
     import numpy as np
-    from spacy.attrs import IDX, LENGTH
 
     text = doc.text if text is None else text
-    table = doc.to_array([IDX, LENGTH]).reshape(-1, 2).astype(np.int64)
-    starts, ends = table[:, 0], table[:, 0] + table[:, 1]
+    if bounds is None:
+        from spacy.attrs import IDX, LENGTH
+
+        table = doc.to_array([IDX, LENGTH]).reshape(-1, 2).astype(np.int64)
+        bounds = (table[:, 0], table[:, 0] + table[:, 1])
+    starts, ends = bounds
     wanted = np.array(spans, dtype=np.int64).reshape(-1, 2)
     first = np.searchsorted(starts, wanted[:, 0]).tolist()
     stop = np.searchsorted(starts, wanted[:, 1]).tolist()
@@ -45,61 +49,63 @@ def token_ranges(doc: Any, spans: Sequence[tuple[int, int]],
     return found
 
 
-def drop_breaks(doc: Any, found: Sequence[tuple[str, str, int, int]],
-                ranges: Sequence[tuple[int, int]]) -> list[tuple[str, str, int, int]]:
-    """``found`` without the hits that hold a sentence end or a line break."""
+def hard_flags(doc: Any, orths: Any) -> tuple[Any, Any]:
+    """Per token of ``doc`` (``orths``: its ORTH column): a sentence end or a line break
+    (where no hit may run across), and a line break (which counts as punctuation)."""
     import numpy as np
-    from spacy.attrs import ORTH
 
-    if not found:
-        return []
     strings = doc.vocab.strings
-    distinct, inverse = np.unique(doc.to_array(ORTH), return_inverse=True)
-    flags = [_HARD.get(o) for o in distinct.tolist()]
-    for i, o in enumerate(distinct.tolist()):
-        if flags[i] is None:
-            flags[i] = _HARD[o] = _hard_break(strings[o])
-    hard = np.asarray(flags, dtype=np.int64)[inverse.reshape(-1)]
-    before = np.concatenate(([0], np.cumsum(hard))).tolist()
-    return [item for item in found if before[item[3]] == before[item[2]]]
+    distinct, inverse = np.unique(orths, return_inverse=True)
+    flags = []
+    for o in distinct.tolist():
+        found = _HARD.get(o)
+        if found is None:
+            text = strings[o]
+            found = _HARD[o] = (_hard_break(text), "\n" in text)
+        flags.append(found)
+    table = np.array(flags, dtype=bool).reshape(-1, 2)[inverse.reshape(-1)]
+    return table[:, 0], table[:, 1]
 
 
-def _string(strings: Any, value: int) -> str:
+def string_of(stores: Sequence[Any], value: int) -> str:
+    """The string of hash ``value``, from the first of ``stores`` (StringStores) that
+    holds it; one str per distinct string, shared by every unit."""
     found = _STRINGS.get(value)
     if found is None:
-        found = _STRINGS[value] = strings[value]
+        for strings in stores:
+            if value in strings:
+                found = _STRINGS[value] = strings[value]
+                break
+        else:
+            found = stores[0][value]  # raises: no store knows it
     return found
 
 
 class Columns:
     """The per-token values of one doc an :class:`Analysed` needs, as Python lists, made
-    once (on first use) and sliced for each unit."""
+    once (on first use) from its hash columns and sliced for each unit."""
 
-    def __init__(self, doc: Any) -> None:
-        self.doc = doc
+    def __init__(self, found: DocHits) -> None:
+        self.found = found
         self._lists: tuple[list[str], list[str], Any, Any, list[bool], list[bool]] | None = None
 
     def lists(self) -> tuple[list[str], list[str], Any, Any, list[bool], list[bool]]:
         """Words, lemmas, starts, ends (arrays), breaks and stop words of every token."""
         if self._lists is None:
-            self._lists = _columns(self.doc)
+            self._lists = _columns(self.found)
         return self._lists
 
 
-def _columns(doc: Any) -> tuple[list[str], list[str], Any, Any, list[bool], list[bool]]:
+def _columns(found: DocHits) -> tuple[list[str], list[str], Any, Any, list[bool], list[bool]]:
     import numpy as np
-    from spacy.attrs import IDX, IS_PUNCT, IS_STOP, LEMMA, LENGTH, LOWER, ORTH
 
-    table = doc.to_array([ORTH, LOWER, LEMMA, IDX, LENGTH, IS_PUNCT, IS_STOP]).reshape(-1, 7)
-    distinct, inverse = np.unique(table[:, :3], return_inverse=True)
-    inverse = inverse.reshape(-1, 3)
-    strings = doc.vocab.strings
-    texts = np.array([_string(strings, h) for h in distinct.tolist()] + [""], dtype=object)
-    newline = np.array(["\n" in t for t in texts.tolist()], dtype=bool)[inverse[:, 0]]
-    starts = table[:, 3].astype(np.int64)
-    return (texts[inverse[:, 1]].tolist(), texts[inverse[:, 2]].tolist(), starts,
-            starts + table[:, 4].astype(np.int64),
-            (table[:, 5].astype(bool) | newline).tolist(), table[:, 6].astype(bool).tolist())
+    distinct, inverse = np.unique(np.concatenate((found.lower, found.lemma)),
+                                  return_inverse=True)
+    texts = np.array([string_of(found.strings, h) for h in distinct.tolist()],
+                     dtype=object)[inverse.reshape(-1)]
+    size = len(found.lower)
+    return (texts[:size].tolist(), texts[size:].tolist(), found.starts, found.ends,
+            found.breaks.tolist(), found.stops.tolist())
 
 
 def analysed(unit: UnitHits) -> Analysed:

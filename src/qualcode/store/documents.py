@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -187,28 +187,24 @@ def _insert_parts(
 
 
 def document_turns(conn: Connection, doc_id: int) -> list[Turn]:
-    rows = conn.execute(
-        select(schema.turns).where(schema.turns.c.document_id == doc_id).order_by(schema.turns.c.idx)
-    )
-    return [
-        Turn(
-            speaker=row.speaker,
-            role=row.role,
-            start=row.start,
-            end=row.end,
-            media_start=row.media_start,
-            media_end=row.media_end,
-        )
-        for row in rows
-    ]
+    """The turns of one document, in order."""
+    # the driver's rows: per-document reads in suggest are too small for SQLAlchemy's
+    # per-statement and per-row work to pay off
+    rows = conn.exec_driver_sql(
+        'SELECT speaker, role, start, "end", media_start, media_end FROM turns '
+        "WHERE document_id = ? ORDER BY idx", (doc_id,))
+    return [Turn(speaker, role, start, end, media_start, media_end)
+            for speaker, role, start, end, media_start, media_end in rows]
 
 
 def document_segments(conn: Connection, doc_id: int, kind: str | None = None) -> list[Segment]:
-    query = select(schema.segments).where(schema.segments.c.document_id == doc_id)
+    """The segments (of one ``kind``, or all) of one document, in text order."""
+    sql = 'SELECT kind, start, "end", turn_idx FROM segments WHERE document_id = ?'
+    params: tuple[Any, ...] = (doc_id,)
     if kind is not None:
-        query = query.where(schema.segments.c.kind == kind)
-    rows = conn.execute(query.order_by(schema.segments.c.start, schema.segments.c.kind))
-    return [Segment(kind=row.kind, start=row.start, end=row.end, turn=row.turn_idx) for row in rows]
+        sql, params = sql + " AND kind = ?", (doc_id, kind)
+    rows = conn.exec_driver_sql(sql + " ORDER BY start, kind", params)
+    return [Segment(kind=k, start=start, end=end, turn=turn) for k, start, end, turn in rows]
 
 
 def document_stats(conn: Connection) -> dict[int, dict[str, int]]:
@@ -242,3 +238,72 @@ def document_stats(conn: Connection) -> dict[int, dict[str, int]]:
         "suggestions",
     )
     return stats
+
+
+@dataclass(frozen=True)
+class StoredTokens:
+    """The token boundaries kept for a document's text, and what they were made for."""
+
+    text_sha256: str
+    tokenizer: str
+    data: bytes
+
+
+def ensure_token_table(conn: Connection) -> None:
+    """Create the token table in a project made before it existed (the change is additive)."""
+    schema.document_tokens.create(conn, checkfirst=True)
+
+
+def put_document_tokens(conn: Connection, doc_id: int, tokens: StoredTokens | None) -> None:
+    """Keep ``tokens`` for a document, in place of any kept before (``None``: keep none).
+
+    The table must exist (see :func:`ensure_token_table`).
+    """
+    table = schema.document_tokens
+    if tokens is not None and conn.dialect.name == "sqlite":
+        # straight to the driver: one statement per document, at ingest speed
+        conn.exec_driver_sql(
+            'INSERT OR REPLACE INTO "document_tokens" '
+            '("document_id", "text_sha256", "tokenizer", "data") VALUES (?, ?, ?, ?)',
+            (doc_id, tokens.text_sha256, tokens.tokenizer, tokens.data))
+        return
+    conn.execute(delete(table).where(table.c.document_id == doc_id))
+    if tokens is not None:
+        conn.execute(table.insert(), {"document_id": doc_id, "text_sha256": tokens.text_sha256,
+                                      "tokenizer": tokens.tokenizer, "data": tokens.data})
+
+
+def iter_documents_tokens(
+    conn: Connection, names: Sequence[str]
+) -> Iterator[tuple[StoredDocument, StoredTokens | None]]:
+    """The stored documents named, in the order named (unknown names left out), each with
+    the tokens kept for it; read a few dozen documents per query as they are consumed.
+
+    Tokens are ``None`` when none are kept (also in a project without the token table).
+    Whether they still fit the document's text is the caller's to check.
+    """
+    d, t = schema.documents.c, schema.document_tokens.c
+    has_tokens = conn.dialect.has_table(conn, schema.document_tokens.name)
+    query = _doc_query()
+    if has_tokens:
+        query = query.add_columns(t.text_sha256.label("tokens_sha256"), t.tokenizer, t.data) \
+            .outerjoin(schema.document_tokens, t.document_id == d.id)
+    for at in range(0, len(names), _DOCUMENTS_PER_QUERY):
+        chunk = names[at : at + _DOCUMENTS_PER_QUERY]
+        found = {row.name: row._asdict() for row in conn.execute(query.where(d.name.in_(chunk)))}
+        for name in chunk:
+            if name in found:
+                yield _with_tokens(found.pop(name))
+
+
+_DOCUMENTS_PER_QUERY = 64  # texts held at once while streaming documents
+
+
+def _with_tokens(values: dict[str, Any]) -> tuple[StoredDocument, StoredTokens | None]:
+    tokens = None
+    if "data" in values:
+        sha, tokenizer, data = (values.pop(k) for k in ("tokens_sha256", "tokenizer", "data"))
+        if data is not None:
+            tokens = StoredTokens(sha, tokenizer, bytes(data))
+    values["attributes"] = json.loads(values["attributes"])
+    return StoredDocument(**values), tokens

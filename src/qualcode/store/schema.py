@@ -194,3 +194,17 @@ classifiers = Table(
     Column("metrics", Text, nullable=False, default="{}"),
     Column("data", LargeBinary, nullable=False),
 )
+
+# Token boundaries of a document's text, made at ingest so suggestions need not tokenise it
+# again: valid only while ``text_sha256`` is the document's and ``tokenizer`` the one in
+# use. Projects made before the table existed get it on first write; until then, and
+# without a row, a document is simply tokenised again.
+document_tokens = Table(
+    "document_tokens",
+    metadata,
+    Column("document_id", Integer, ForeignKey("documents.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("text_sha256", String(64), nullable=False),
+    Column("tokenizer", String(64), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
