@@ -9,6 +9,7 @@ STEP_NAMES = {
     "codebook_60": "load codebook, 60 codes",
     "codebook_600": "load codebook, 600 codes",
     "tokenizer_floor": "baseline: spaCy blank('en') tokenizer only",
+    "tokenizer_floor_warm": "baseline: the same tokenizer, its cache offered each new word first",
     "ingest": "ingest (read, segment, store)",
     "ingest_processes_2": "ingest, --processes 2",
     "suggest_cues_60": "suggest, cues, 60 codes",
@@ -27,6 +28,8 @@ RATIO_NAMES = {
     "ingest_suggest_vs_tokenizer": "ingest+suggest(cues) throughput / tokenizer-only throughput",
     "ingest_suggest_processes_2_vs_tokenizer": "the same, ingest and suggest with --processes 2 "
                                                "(the tokenizer on one core)",
+    "ingest_suggest_vs_warm_tokenizer": "ingest+suggest(cues) throughput / throughput of the "
+                                        "tokenizer with its cache filled first (qualcode's way)",
     "ingest_vs_tokenizer": "ingest throughput / tokenizer-only throughput",
     "suggest_speedup_vs_naive_60": "naive time / suggest(cues) time, 60 codes",
     "suggest_speedup_vs_naive_600": "naive time / suggest(cues) time, 600 codes",

@@ -36,7 +36,7 @@ from qualcode.codebook import load_codebook
 STEPS = ("ingest", "ingest_processes_2", "suggest_cues_60", "suggest_cues_60_processes_2",
          "suggest_cues_600", "learn", "suggest_model", "tables", "export_segments_csv",
          "export_segments_xlsx", "export_qdpx")
-BASELINES = ("tokenizer_floor", "naive_60", "naive_600")
+BASELINES = ("tokenizer_floor", "tokenizer_floor_warm", "naive_60", "naive_600")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -151,6 +151,8 @@ def ratios(size: dict[str, Any]) -> dict[str, float | None]:
         "ingest_suggest_vs_tokenizer": _ratio(s["tokenizer_floor"],
                                               s["ingest"] + s["suggest_cues_60"], 3),
         "ingest_vs_tokenizer": _ratio(s["tokenizer_floor"], s["ingest"], 3),
+        "ingest_suggest_vs_warm_tokenizer": _ratio(s.get("tokenizer_floor_warm"),
+                                                   s["ingest"] + s["suggest_cues_60"], 3),
         "ingest_suggest_processes_2_vs_tokenizer": _ratio(
             s["tokenizer_floor"], (s.get("ingest_processes_2") or 0)
             + (s.get("suggest_cues_60_processes_2") or 0), 3),

@@ -18,13 +18,14 @@ def test_quick_benchmark_writes_results(tmp_path: Path) -> None:
     assert set(results) >= {"machine", "quick", "help_seconds", "sizes", "growth", "command"}
     assert results["quick"] is True
     (size,) = results["sizes"]
-    assert set(size["steps"]) >= {"tokenizer_floor", "ingest", "ingest_processes_2",
+    assert set(size["steps"]) >= {"tokenizer_floor", "tokenizer_floor_warm", "ingest", "ingest_processes_2",
                                   "suggest_cues_60", "suggest_cues_60_processes_2",
                                   "suggest_cues_600", "naive_60", "naive_600", "learn",
                                   "suggest_model", "tables", "export_segments_csv",
                                   "export_segments_xlsx", "export_qdpx"}
     assert set(size["ratios"]) == {"ingest_suggest_vs_tokenizer", "ingest_vs_tokenizer",
                                    "ingest_suggest_processes_2_vs_tokenizer",
+                                   "ingest_suggest_vs_warm_tokenizer",
                                    "suggest_speedup_vs_naive_60", "suggest_speedup_vs_naive_600",
                                    "suggest_600_over_60", "naive_600_over_60",
                                    "ingest_speedup_processes_2", "suggest_speedup_processes_2"}
@@ -61,3 +62,4 @@ def test_growth_and_ratios_without_naive_baselines() -> None:
     assert ratios["ingest_speedup_processes_2"] is None
     assert ratios["ingest_vs_tokenizer"] == 1.0
     assert ratios["ingest_suggest_processes_2_vs_tokenizer"] is None
+    assert ratios["ingest_suggest_vs_warm_tokenizer"] is None

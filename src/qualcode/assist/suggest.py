@@ -162,9 +162,9 @@ def _by_cues(conn: Connection, run: _Run, codes: Sequence[Code], *, unit: str,
              progress: Progress | None) -> Iterator[Proposed]:
     """Cue proposals, one document at a time (see the module docstring).
 
-    In one process, the first pass keeps what it found for the chosen documents (see
-    :class:`Spill`); with workers, it only counts, and the second pass matches the chosen
-    documents again in the workers, so only counts and proposals cross between processes.
+    The first pass keeps what it found for the chosen documents (see :class:`Spill`);
+    the second scores it, in the workers when there are any (what crosses between processes
+    is arrays: hits, counts, proposals).
     """
     every = store_documents.document_names(conn)
 
@@ -180,7 +180,7 @@ def _by_cues(conn: Connection, run: _Run, codes: Sequence[Code], *, unit: str,
     spill = Spill()
     with Workers(codes, processes) as workers:
         try:
-            matched_all = workers.map(match_document, jobs(every, processes <= 1))
+            matched_all = workers.map(match_document, jobs(every, True))
             for number, (name, matched) in enumerate(zip(every, matched_all, strict=True),
                                                      start=1):
                 counts.update(matched.counts)
@@ -192,13 +192,8 @@ def _by_cues(conn: Connection, run: _Run, codes: Sequence[Code], *, unit: str,
                 if progress is not None:
                     progress(number, len(every), f"{name} ({units} units)")
             rare = rarity(counts=counts, units=units)
-            if processes <= 1:
-                for matched in spill:
-                    yield propose_found(matched.found, rare, min_score)
-                return
-            chosen = [name for name in every if name in run.names]
-            yield from workers.map(propose_units, ((found, rare, min_score, source)
-                                                   for found, _, _, source in jobs(chosen, True)))
+            yield from workers.map(propose_found, ((matched.found, rare, min_score)
+                                                   for matched in spill))
         finally:
             spill.close()
 
@@ -207,13 +202,6 @@ def propose_found(found: DocCues, rare: dict[str, float], min_score: float | Non
     """Cue proposals for one document's units with hits, scored with the corpus's ``rare``."""
     threshold = CUE_THRESHOLD if min_score is None else min_score
     return found.units, propose_cues(found, rare, _structure(), threshold=threshold)
-
-
-def propose_units(units: Sequence[Unit], rare: dict[str, float], min_score: float | None,
-                  source: Source | None = None) -> Proposed:
-    """:func:`propose_found` for one document's units, matched here (in a worker), from
-    its kept tokens when ``source`` has them."""
-    return propose_found(match_document(units, True, source=source).found, rare, min_score)
 
 
 _STRUCTURES: dict[int, tuple[Sequence[Code], Structure]] = {}
