@@ -35,6 +35,7 @@ from qualcode.store import Project
 from qualcode.store import cases as store_cases
 from qualcode.store import codings as store_codings
 from qualcode.store import documents as store_documents
+from qualcode.store.engine import savepoint
 from qualcode.store.log import log_event
 
 Action = Literal["added", "updated", "replaced", "unchanged", "refused", "failed"]
@@ -218,7 +219,7 @@ class _Writer:
         if existing is not None and existing[1] == item.text_sha256:
             return IngestOutcome(doc.source_path, "unchanged", doc.name, warnings=doc.warnings)
         try:
-            with conn.begin_nested():
+            with savepoint(conn):
                 if existing is None:
                     return _add(conn, self._segmented(item), actor=self.actor)
                 return _update(conn, self._segmented(item), replace=self.replace,

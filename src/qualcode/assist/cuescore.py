@@ -34,9 +34,10 @@ def propose_cues(found: DocCues, rare: Mapping[str, float], structure: Structure
     weights = _weights(found, rare)
     scorer = _Scorer(found, weights.tolist())
     proposals: list[Proposal] = []
+    done = scorer.done
     for unit, code, group in zip(*_groups(found, weights, structure.categories, threshold),
                                  strict=True):
-        score, rationale = scorer.score(group)
+        score, rationale = done.get(group) or scorer.score(group)
         if score >= threshold:
             proposals.append(Proposal(unit, code, score, "rule", rationale))
     return _with_stages(proposals, structure)
@@ -143,17 +144,18 @@ class _Scorer:
         """The hits that add evidence: not overlapping a stronger one, and with a content
         word not seen in stronger ones (as ``_combine`` keeps them)."""
         kept: list[int] = []
-        spans: list[tuple[int, int]] = []
+        covered: set[int] = set()  # token positions of the kept hits
         seen: set[int] = set()
         for h in group:
-            start, end = self.rows[h][START], self.rows[h][END]
-            if any(start < last and first < end for first, last in spans):
+            row = self.rows[h]
+            span = range(row[START], row[END])
+            if not covered.isdisjoint(span):
                 continue
             content = self._content(h)
             if content <= seen:
                 continue
             kept.append(h)
-            spans.append((start, end))
+            covered.update(span)
             seen |= content
         return kept
 

@@ -15,7 +15,7 @@ Then each suggested code that is fixed to a lifecycle stage brings its stage alo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from qualcode.assist import model
 from qualcode.assist.analysis import Analysis
@@ -23,9 +23,9 @@ from qualcode.assist.combine import Structure, candidates
 from qualcode.assist.fit import CUE_THRESHOLD, MODEL_EVIDENCE, Fitted, check_method
 
 
-@dataclass(frozen=True)
-class Proposal:
-    """A suggestion for unit ``unit`` of an analysis."""
+class Proposal(NamedTuple):
+    """A suggestion for unit ``unit`` of an analysis (a named tuple: there are many, and
+    they cross between processes)."""
 
     unit: int
     code: str

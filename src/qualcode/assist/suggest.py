@@ -39,7 +39,7 @@ from qualcode.assist.stream import (
     usable_source,
     worker_codes,
 )
-from qualcode.assist.units import Unit, check_unit, document_units, load_units
+from qualcode.assist.units import Unit, check_unit, load_units, with_units
 from qualcode.errors import ProjectError, UserError
 from qualcode.models import Code, Coding, under_prefix
 from qualcode.store import Project
@@ -170,10 +170,11 @@ def _by_cues(conn: Connection, run: _Run, codes: Sequence[Code], *, unit: str,
 
     def jobs(names: Sequence[str], keep: bool
              ) -> Iterator[tuple[Sequence[Unit], bool, None, Source | None]]:
-        # texts and kept tokens stream from one query, in name order as ``names``
-        for doc, tokens in store_documents.iter_documents_tokens(conn, names):
-            yield (document_units(conn, doc, unit=unit, include_interviewer=include_interviewer),
-                   keep and doc.name in run.names, None, usable_source(doc, tokens))
+        # texts and kept tokens stream from one query, in name order as ``names``; the
+        # units of a few dozen documents are read together
+        for doc, tokens, units in with_units(conn, store_documents.iter_documents_tokens(
+                conn, names), unit=unit, include_interviewer=include_interviewer):
+            yield units, keep and doc.name in run.names, None, usable_source(doc, tokens)
 
     counts: Counter[str] = Counter()
     units = 0
@@ -285,41 +286,41 @@ class _Run:
         new = self._new(conn, batch, skipped)
         if not new:
             return
-        by_code.update(p.code for _, p in new)
+        by_code.update(row[4] for row in new)
         if not self.report.dry_run:
             if self.run_id is None:
                 self.run_id = start_run(conn, kind="suggest", actor=ASSISTANT,
                                         params=self.params)
                 self.report.run_id = self.run_id
-            store_decisions.insert_suggestions(conn, [
-                (u.document, u.start, u.end, u.text, p.code,
-                 "model" if p.origin == "model" else "rule", p.score, p.rationale)
-                for u, p in new], coder=ASSISTANT, run_id=self.run_id)
+            store_decisions.insert_suggestions(conn, new, coder=ASSISTANT, run_id=self.run_id)
         if self.keep:
             self.report.suggestions.extend(
-                Coding(u.document, u.start, u.end, u.text, p.code, ASSISTANT,
-                       "model" if p.origin == "model" else "rule", "suggested", p.score,
-                       p.rationale, run_id=self.run_id) for u, p in new)
+                Coding(document, start, end, quote, code, ASSISTANT,
+                       "model" if origin == "model" else "rule", "suggested", score, rationale,
+                       run_id=self.run_id)
+                for document, start, end, quote, code, origin, score, rationale in new)
 
     def _new(self, conn: Connection, batch: Sequence[Proposed],
-             skipped: Counter[str]) -> list[tuple[Unit, Proposal]]:
-        """The proposals of ``batch`` whose span and code have no coding yet."""
+             skipped: Counter[str]) -> list[store_decisions.Suggestion]:
+        """The proposals of ``batch`` whose span and code have no coding yet, as rows."""
         keys = store_decisions.coding_keys(conn, documents={
             units[p.unit].document for units, proposals in batch for p in proposals})
-        fresh: list[tuple[Unit, Proposal]] = []
+        fresh: list[store_decisions.Suggestion] = []
         for units, proposals in batch:
-            added: list[tuple[Unit, Proposal]] = []
+            added: list[store_decisions.SpanKey] = []
             for p in proposals:
                 u = units[p.unit]
-                status = keys.get((u.document, u.start, u.end, p.code))
+                key = (u.document, u.start, u.end, p.code)
+                status = keys.get(key)
                 if status is None:
-                    added.append((u, p))
+                    added.append(key)
+                    fresh.append((u.document, u.start, u.end, u.text, p.code,
+                                  "model" if p.origin == "model" else "rule", p.score,
+                                  p.rationale))
                 else:
                     skipped[status] += 1
             # what this group adds is in the way of a later group, as if already stored
-            for u, p in added:
-                keys[(u.document, u.start, u.end, p.code)] = "suggested"
-            fresh.extend(added)
+            keys.update(dict.fromkeys(added, "suggested"))
         return fresh
 
     def _finish(self, conn: Connection) -> None:

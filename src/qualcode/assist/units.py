@@ -7,9 +7,11 @@ for: questions mention every topic, and answers are what gets coded.
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import Connection
 
@@ -20,6 +22,7 @@ from qualcode.store import documents as store_documents
 from qualcode.store.documents import StoredDocument
 
 UNITS = ("sentence", "turn")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -56,32 +59,68 @@ def load_units(
     """The units of the project (or of ``documents``), in document and text order."""
     check_unit(unit)
     wanted = set(documents) if documents is not None else None
-    units: list[Unit] = []
-    for doc in store_documents.all_documents(conn):
-        if wanted is None or doc.name in wanted:
-            units.extend(document_units(conn, doc, unit=unit,
-                                        include_interviewer=include_interviewer))
-    return units
+    docs = [doc for doc in store_documents.all_documents(conn)
+            if wanted is None or doc.name in wanted]
+    return [u for found in batch_units(conn, docs, unit=unit,
+                                       include_interviewer=include_interviewer) for u in found]
 
 
 def document_units(conn: Connection, doc: StoredDocument, *, unit: str = "sentence",
                    include_interviewer: bool = False) -> list[Unit]:
     """The units of one stored document, in text order."""
-    turns = store_documents.document_turns(conn, doc.id)
+    turns, segments = store_documents.documents_parts(
+        conn, [doc.id], None if unit == "turn" else "sentence")[doc.id]
+    return units_of(doc, turns, segments, unit=unit, include_interviewer=include_interviewer)
+
+
+def batch_units(conn: Connection, docs: Sequence[StoredDocument], *, unit: str = "sentence",
+                include_interviewer: bool = False) -> list[list[Unit]]:
+    """:func:`document_units` of each of ``docs``, read with two queries in all."""
+    parts = store_documents.documents_parts(conn, [doc.id for doc in docs],
+                                            None if unit == "turn" else "sentence")
+    return [units_of(doc, *parts[doc.id], unit=unit, include_interviewer=include_interviewer)
+            for doc in docs]
+
+
+def with_units(conn: Connection, items: Iterable[tuple[StoredDocument, T]], *,
+               unit: str = "sentence", include_interviewer: bool = False
+               ) -> Iterator[tuple[StoredDocument, T, list[Unit]]]:
+    """Each ``(document, extra)`` of ``items`` with the document's units, read for
+    :data:`BATCH` documents at a time as the items are consumed."""
+    batch: list[tuple[StoredDocument, T]] = []
+    for item in itertools.chain(items, [None]):
+        if item is not None:
+            batch.append(item)
+        if batch and (item is None or len(batch) == BATCH):
+            found = batch_units(conn, [doc for doc, _ in batch], unit=unit,
+                                include_interviewer=include_interviewer)
+            for (doc, extra), units in zip(batch, found, strict=True):
+                yield doc, extra, units
+            batch = []
+
+
+BATCH = 64  # documents whose units are read with one query
+
+
+def units_of(doc: StoredDocument, turns: Sequence[Turn], segments: Sequence[tuple[int, int, int]],
+             *, unit: str, include_interviewer: bool) -> list[Unit]:
+    """The units of ``doc`` given its turns and its sentences as ``(turn, start, end)``."""
     asked = _questions(doc.text, turns)
     if unit == "turn":
-        spans = [(i, t.start, t.end) for i, t in enumerate(turns)]
+        spans: Sequence[tuple[int, int, int]] = [(i, t.start, t.end) for i, t in enumerate(turns)]
     else:
-        spans = [(s.turn, s.start, s.end)
-                 for s in store_documents.document_segments(conn, doc.id, "sentence")]
+        spans = segments
     units: list[Unit] = []
+    text, name = doc.text, doc.name
     for index, start, end in spans:
         turn = turns[index]
-        span = strip_span(doc.text, start, end)
-        if span is None or (turn.role != "participant" and not include_interviewer):
+        if turn.role != "participant" and not include_interviewer:
             continue
-        units.append(Unit(doc.name, span[0], span[1], index, turn.speaker, turn.role,
-                          doc.text[span[0] : span[1]], asked[index]))
+        span = strip_span(text, start, end)
+        if span is None:
+            continue
+        units.append(Unit(name, span[0], span[1], index, turn.speaker, turn.role,
+                          text[span[0] : span[1]], asked[index]))
     return units
 
 

@@ -177,7 +177,7 @@ def _matches(doc: Any, matcher: CueMatcher, ranges: Sequence[tuple[int, int] | N
     table = matcher.table()
     parts = []
     for via, found in enumerate(matcher.raw_matches(doc, [r for r in ranges if r is not None])):
-        if found:
+        if len(found):
             part = np.array(found, dtype=np.uint64).reshape(-1, 3)
             position = np.searchsorted(table.hashes, part[:, 0])
             keys = table.index[np.minimum(position, len(table.hashes) - 1)]

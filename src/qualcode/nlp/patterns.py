@@ -144,7 +144,8 @@ class PatternIndex:
         self._needed: list[tuple[int, bool]] = []  # id -> (pattern, is its trigger)
         self._lookup: dict[str, dict[int, list[int]]] = {}  # attr -> value hash -> ids
         self._regexes: list[tuple[int, str, re.Pattern[str]]] = []
-        self._regex_cache: dict[tuple[int, int], bool] = {}  # (id, value hash)
+        self._tested: dict[str, set[int]] = {}  # attr -> values the regexes were tried on
+        self._by_regex: dict[str, dict[int, list[int]]] = {}  # attr -> value hash -> ids
         self._arrays: dict[str, Any] | None = None
         self._everywhere: Any = None
 
@@ -194,16 +195,12 @@ class PatternIndex:
         return found
 
     def _compiled(self) -> dict[str, Any]:
-        """The look-up tables as arrays (made again after a pattern is added)."""
+        """The look-up tables as arrays (made again after a pattern is added, and for an
+        attribute when a regex finds a new value)."""
         import numpy as np
 
         if self._arrays is None:
-            arrays: dict[str, Any] = {}
-            for attr, by_value in self._lookup.items():
-                keys = np.array(sorted(by_value), dtype=np.uint64)
-                lists = [by_value[int(k)] for k in keys.tolist()]
-                arrays[attr] = (keys, _offsets([len(ids) for ids in lists]),
-                                np.array([i for ids in lists for i in ids], dtype=np.int64))
+            arrays: dict[str, Any] = dict.fromkeys(self._lookup)
             others = [[i for i, (p, first) in enumerate(self._needed) if p == index and not first]
                       for index in range(len(self.plans))]
             arrays["*"] = (
@@ -214,35 +211,66 @@ class PatternIndex:
                 _offsets([len(o) for o in others]),
                 np.array([i for o in others for i in o], dtype=np.int64))
             self._arrays = arrays
+            self._tested, self._by_regex = {}, {}
+        for attr in {a for _, a, _ in self._regexes} | set(self._lookup):
+            if self._arrays.get(attr) is None:
+                self._arrays[attr] = self._table(attr)
         return self._arrays
+
+    def _table(self, attr: str) -> tuple[Any, Any, Any]:
+        """Sorted value hashes of ``attr``, and the needed-token ids of each (offsets, ids):
+        the known values and those a regex was found to match."""
+        import numpy as np
+
+        by_value = {value: list(ids) for value, ids in self._lookup.get(attr, {}).items()}
+        for value, ids in self._by_regex.get(attr, {}).items():
+            by_value.setdefault(value, []).extend(ids)
+        keys = np.array(sorted(by_value), dtype=np.uint64)
+        lists = [by_value[int(k)] for k in keys.tolist()]
+        return (keys, _offsets([len(ids) for ids in lists]),
+                np.array([i for ids in lists for i in ids], dtype=np.int64))
 
     def _occurrences(self, doc: Any) -> Any:
         """Every (needed token id, position) in ``doc``, packed and sorted."""
         import numpy as np
 
+        compiled = self._compiled()
+        columns = {attr: doc.to_array(attr) for attr in compiled if attr != "*"}
+        if self._regexes:
+            self._try_regexes(columns, doc.vocab.strings)
+            compiled = self._compiled()
         packed = [np.zeros(0, dtype=np.int64)]
-        for attr, arrays in self._compiled().items():
-            if attr == "*":
+        for attr, column in columns.items():
+            keys, offsets, ids = compiled[attr]
+            if not len(keys):
                 continue
-            keys, offsets, ids = arrays
-            column = doc.to_array(attr)
-            positions = np.flatnonzero(np.isin(column, keys))
-            which = np.searchsorted(keys, column[positions])
+            at = np.minimum(np.searchsorted(keys, column), len(keys) - 1)
+            positions = np.flatnonzero(keys[at] == column)
+            which = at[positions]
             counts = offsets[which + 1] - offsets[which]
             packed.append(ids[_spread(offsets[which], counts)] * _SPREAD
                           + np.repeat(positions, counts))
-        for ident, attr, regex in self._regexes:
-            column = doc.to_array(attr)
-            matching = [value for value in np.unique(column).tolist()
-                        if self._regex_test(ident, regex, doc.vocab.strings, value)]
-            packed.append(ident * _SPREAD + np.flatnonzero(np.isin(column, matching)))
         return np.sort(np.concatenate(packed))
 
-    def _regex_test(self, ident: int, regex: re.Pattern[str], strings: Any, value: int) -> bool:
-        key = (ident, value)
-        if key not in self._regex_cache:
-            self._regex_cache[key] = regex.search(strings[value]) is not None
-        return self._regex_cache[key]
+    def _try_regexes(self, columns: dict[str, Any], strings: Any) -> None:
+        """Test the regexes on the values of ``columns`` not tried before; a value one
+        finds joins the look-up table of its attribute."""
+        import numpy as np
+
+        for attr, column in columns.items():
+            regexes = [(ident, regex) for ident, a, regex in self._regexes if a == attr]
+            if not regexes:
+                continue
+            tested = self._tested.setdefault(attr, set())
+            new = [v for v in np.unique(column).tolist() if v not in tested]
+            tested.update(new)
+            by_value = self._by_regex.setdefault(attr, {})
+            for value in new:
+                text = strings[value]
+                ids = [ident for ident, regex in regexes if regex.search(text) is not None]
+                if ids and self._arrays is not None:
+                    by_value[value] = ids
+                    self._arrays[attr] = None
 
     def _windows(self, doc: Any, ranges: Sequence[tuple[int, int]]) -> dict[int, list[tuple[int, int]]]:
         """Per pattern, the merged windows around its triggers that hold all it needs."""

@@ -10,7 +10,6 @@ if TYPE_CHECKING:
     from qualcode.nlp.hits import DocHits
 
 _SENTENCE_ENDS = frozenset(".!?;")
-_HARD: dict[int, tuple[bool, bool]] = {}  # word hash -> (sentence end or line break, line break)
 _STRINGS: dict[int, str] = {}  # hash -> string, so units share one str per distinct word
 
 
@@ -54,17 +53,37 @@ def hard_flags(doc: Any, orths: Any) -> tuple[Any, Any]:
     (where no hit may run across), and a line break (which counts as punctuation)."""
     import numpy as np
 
-    strings = doc.vocab.strings
-    distinct, inverse = np.unique(orths, return_inverse=True)
-    flags = []
-    for o in distinct.tolist():
-        found = _HARD.get(o)
-        if found is None:
-            text = strings[o]
-            found = _HARD[o] = (_hard_break(text), "\n" in text)
-        flags.append(found)
-    table = np.array(flags, dtype=bool).reshape(-1, 2)[inverse.reshape(-1)]
+    orths = np.asarray(orths, dtype=np.uint64)
+    if not _HARD_TABLE:
+        _HARD_TABLE.extend((np.zeros(0, dtype=np.uint64), np.zeros((0, 2), dtype=bool)))
+    keys, flags = _HARD_TABLE
+    at = np.minimum(np.searchsorted(keys, orths), max(len(keys) - 1, 0))
+    if len(orths) and (not len(keys) or not np.array_equal(keys[at], orths)):
+        keys, flags = _learn(doc.vocab.strings, orths, at)
+        at = np.searchsorted(keys, orths)
+    table = flags[at] if len(orths) else np.zeros((0, 2), dtype=bool)
     return table[:, 0], table[:, 1]
+
+
+def _learn(strings: Any, orths: Any, at: Any) -> tuple[Any, Any]:
+    """Add the words of ``orths`` not seen before (``at``: where they would be) to the
+    table of flags, and return it."""
+    import numpy as np
+
+    keys, flags = _HARD_TABLE
+    new = np.unique(orths[keys[at] != orths] if len(keys) else orths)
+    found = []
+    for o in new.tolist():
+        text = strings[o]
+        found.append((_hard_break(text), "\n" in text))
+    keys = np.concatenate((keys, new))
+    order = np.argsort(keys, kind="stable")
+    flags = np.concatenate((flags, np.array(found, dtype=bool).reshape(-1, 2)))[order]
+    _HARD_TABLE[:] = [keys[order], flags]
+    return _HARD_TABLE[0], _HARD_TABLE[1]
+
+
+_HARD_TABLE: list[Any] = []  # word hashes seen (sorted), their flags (sentence end or line break, line break)
 
 
 def string_of(stores: Sequence[Any], value: int) -> str:

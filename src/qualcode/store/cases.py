@@ -8,7 +8,7 @@ from sqlalchemy import Connection, bindparam, delete, func, select
 
 from qualcode.models import Case
 from qualcode.store import schema
-from qualcode.store.engine import inserted_id
+from qualcode.store.engine import driver, driver_insert, inserted_id
 
 # built once: a statement made per call costs SQLAlchemy more than SQLite's work on it
 _CASE_ID = select(schema.cases.c.id).where(schema.cases.c.name == bindparam("name"))
@@ -21,6 +21,12 @@ def find_case(conn: Connection, name: str) -> int | None:
 
 def ensure_case(conn: Connection, name: str) -> int:
     """The id of case ``name``, created if needed."""
+    if conn.dialect.name == "sqlite":
+        sqlite = driver(conn)  # ingest asks once per document
+        row = sqlite.execute("SELECT id FROM cases WHERE name = ?", (name,)).fetchone()
+        if row is not None:
+            return int(row[0])
+        return driver_insert(conn, "INSERT INTO cases (name) VALUES (?)", (name,))
     found = find_case(conn, name)
     if found is not None:
         return found

@@ -165,17 +165,18 @@ def insert_suggestions(conn: Connection, items: Sequence[Suggestion], *, coder: 
     if not items:
         return
     documents = _document_texts(conn, {item[0] for item in items})
-    coder_id = ensure_coder(conn, coder)
-    stamp = now()
-    rows: list[tuple[Any, ...]] = []
-    for document, start, end, quote, code, origin, score, rationale in items:
+    # suggestions of one unit share its span and quote: check each span once
+    for document, start, end, quote in dict.fromkeys(item[:4] for item in items):
         if document not in documents:
             msg = f"no document named {document!r}"
             raise CodingError(msg)
-        doc_id, text = documents[document]
-        _check_quote(document, text, start, end, quote)
-        rows.append((doc_id, start, end, quote, code, coder_id, origin, "suggested", score,
-                     rationale, None, stamp, run_id))
+        _check_quote(document, documents[document][1], start, end, quote)
+    coder_id = ensure_coder(conn, coder)
+    stamp = now()
+    ids = {name: doc_id for name, (doc_id, _) in documents.items()}
+    rows = [(ids[document], start, end, quote, code, coder_id, origin, "suggested", score,
+             rationale, None, stamp, run_id)
+            for document, start, end, quote, code, origin, score, rationale in items]
     insert_rows(conn, schema.codings, _CODING_COLUMNS, rows)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, delete, func, select, update
 from qualcode.errors import UserError
 from qualcode.models import ParsedDocument, Segment, Turn
 from qualcode.store import schema
-from qualcode.store.engine import insert_rows, inserted_id, now
+from qualcode.store.engine import driver, driver_insert, insert_rows, inserted_id, now
 
 SegmentRow = tuple[str, int, int, int]  # (kind, start, end, turn), as qualcode.segment makes them
 
@@ -47,6 +47,10 @@ _DOC_COLUMNS = (
 
 _TURN_COLUMNS = ("document_id", "idx", "speaker", "role", "start", "end", "media_start", "media_end")
 _SEGMENT_COLUMNS = ("document_id", "turn_idx", "kind", "start", "end")
+_DOCUMENT_COLUMNS = ("name", "source_path", "source_sha256", "format", "text", "text_sha256",
+                     "case_id", "ingested_at", "attributes")
+_ADD_DOCUMENT = "INSERT INTO documents ({}) VALUES ({})".format(
+    ", ".join(f'"{name}"' for name in _DOCUMENT_COLUMNS), ", ".join("?" for _ in _DOCUMENT_COLUMNS))
 _NAMES_PER_QUERY = 500  # well under SQLite's smallest limit on bound parameters (999)
 
 
@@ -122,22 +126,15 @@ def add_document(
 
     ``text_sha256`` saves hashing the text again when the caller has it. Returns the id.
     """
-    # one statement with parameters (not .values()), so SQLAlchemy compiles it only once
-    result = conn.execute(
-        schema.documents.insert(),
-        {
-            "name": doc.name,
-            "source_path": doc.source_path,
-            "source_sha256": doc.source_sha256,
-            "format": doc.format,
-            "text": doc.text,
-            "text_sha256": text_sha256 or doc.text_sha256,
-            "case_id": case_id,
-            "ingested_at": now(),
-            "attributes": json.dumps(dict(doc.attributes), ensure_ascii=False, sort_keys=True),
-        },
-    )
-    doc_id = inserted_id(result)
+    values = (doc.name, doc.source_path, doc.source_sha256, doc.format, doc.text,
+              text_sha256 or doc.text_sha256, case_id, now(),
+              json.dumps(dict(doc.attributes), ensure_ascii=False, sort_keys=True))
+    if conn.dialect.name == "sqlite":
+        doc_id = driver_insert(conn, _ADD_DOCUMENT, values)
+    else:
+        result = conn.execute(schema.documents.insert(),
+                              dict(zip(_DOCUMENT_COLUMNS, values, strict=True)))
+        doc_id = inserted_id(result)
     _insert_parts(conn, doc_id, doc.turns, segments)
     return doc_id
 
@@ -207,6 +204,31 @@ def document_segments(conn: Connection, doc_id: int, kind: str | None = None) ->
     return [Segment(kind=k, start=start, end=end, turn=turn) for k, start, end, turn in rows]
 
 
+def documents_parts(conn: Connection, doc_ids: Sequence[int], kind: str | None = None
+                    ) -> dict[int, tuple[list[Turn], list[tuple[int, int, int]]]]:
+    """Per document of ``doc_ids``: its turns in order and its segments (of one ``kind``, or
+    none) as ``(turn, start, end)`` in text order, two queries for a batch of documents."""
+    found: dict[int, tuple[list[Turn], list[tuple[int, int, int]]]] = {
+        doc_id: ([], []) for doc_id in doc_ids}
+    for at in range(0, len(doc_ids), _NAMES_PER_QUERY):
+        chunk = tuple(doc_ids[at : at + _NAMES_PER_QUERY])
+        marks = ", ".join("?" * len(chunk))
+        rows = conn.exec_driver_sql(
+            'SELECT document_id, speaker, role, start, "end", media_start, media_end FROM turns '
+            f"WHERE document_id IN ({marks}) ORDER BY document_id, idx", chunk)
+        for doc_id, speaker, role, start, end, media_start, media_end in rows:
+            found[doc_id][0].append(Turn(speaker, role, start, end, media_start, media_end))
+        if kind is None:
+            continue
+        rows = conn.exec_driver_sql(
+            'SELECT document_id, turn_idx, start, "end" FROM segments '
+            f"WHERE kind = ? AND document_id IN ({marks}) ORDER BY document_id, start",
+            (kind, *chunk))
+        for doc_id, turn, start, end in rows:
+            found[doc_id][1].append((turn, start, end))
+    return found
+
+
 def document_stats(conn: Connection) -> dict[int, dict[str, int]]:
     """Per document id: turns, participant speakers, sentences and codings (accepted)."""
     stats: dict[int, dict[str, int]] = {}
@@ -262,7 +284,7 @@ def put_document_tokens(conn: Connection, doc_id: int, tokens: StoredTokens | No
     table = schema.document_tokens
     if tokens is not None and conn.dialect.name == "sqlite":
         # straight to the driver: one statement per document, at ingest speed
-        conn.exec_driver_sql(
+        driver(conn).execute(
             'INSERT OR REPLACE INTO "document_tokens" '
             '("document_id", "text_sha256", "tokenizer", "data") VALUES (?, ?, ?, ?)',
             (doc_id, tokens.text_sha256, tokens.tokenizer, tokens.data))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -189,6 +190,43 @@ def inserted_id(result: CursorResult[Any]) -> int:
     return int(key[0])
 
 
+def driver(conn: Connection) -> sqlite3.Connection:
+    """The sqlite3 connection under ``conn``, for statements run once per document: there
+    SQLAlchemy's work per statement costs more than SQLite's."""
+    found = conn.connection.driver_connection
+    assert isinstance(found, sqlite3.Connection)
+    return found
+
+
+def driver_insert(conn: Connection, sql: str, values: Sequence[Any]) -> int:
+    """Run one INSERT on the :func:`driver` connection; the id of the row it added."""
+    row_id = driver(conn).execute(sql, values).lastrowid
+    assert row_id is not None
+    return row_id
+
+
+@contextmanager
+def savepoint(conn: Connection) -> Iterator[None]:
+    """Undo what the block wrote if it raises (the exception still propagates).
+
+    On SQLite the savepoint goes straight to the driver: ingest takes one per document,
+    and SQLAlchemy's nested transaction costs more than the document's inserts.
+    """
+    if conn.dialect.name != "sqlite":
+        with conn.begin_nested():
+            yield
+        return
+    sqlite = driver(conn)
+    sqlite.execute('SAVEPOINT "qualcode_part"')
+    try:
+        yield
+    except BaseException:
+        sqlite.execute('ROLLBACK TO "qualcode_part"')
+        sqlite.execute('RELEASE "qualcode_part"')
+        raise
+    sqlite.execute('RELEASE "qualcode_part"')
+
+
 def insert_rows(
     conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
@@ -204,4 +242,4 @@ def insert_rows(
         return
     names = ", ".join(f'"{name}"' for name in columns)
     marks = ", ".join("?" for _ in columns)
-    conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', list(rows))
+    driver(conn).executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', rows)

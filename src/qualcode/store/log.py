@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from qualcode.store import schema
-from qualcode.store.engine import inserted_id, now
+from qualcode.store.engine import driver_insert, inserted_id, now
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,11 @@ class Event:
     payload: dict[str, Any]
 
 
+_COLUMNS = ("at", "actor", "action", "entity", "entity_id", "payload")
+_APPEND = 'INSERT INTO events ("at", "actor", "action", "entity", "entity_id", "payload") ' \
+    "VALUES (?, ?, ?, ?, ?, ?)"
+
+
 def log_event(
     conn: Connection,
     *,
@@ -33,16 +38,11 @@ def log_event(
     payload: dict[str, Any] | None = None,
 ) -> int:
     """Append one event and return its id."""
-    result = conn.execute(
-        schema.events.insert().values(
-            at=now(),
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=None if entity_id is None else str(entity_id),
-            payload=json.dumps(payload or {}, ensure_ascii=False, sort_keys=True),
-        )
-    )
+    values = (now(), actor, action, entity, None if entity_id is None else str(entity_id),
+              json.dumps(payload or {}, ensure_ascii=False, sort_keys=True))
+    if conn.dialect.name == "sqlite":
+        return driver_insert(conn, _APPEND, values)  # once per document: see driver()
+    result = conn.execute(schema.events.insert(), dict(zip(_COLUMNS, values, strict=True)))
     return inserted_id(result)
 
 
