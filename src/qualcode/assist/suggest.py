@@ -168,20 +168,19 @@ def _by_cues(conn: Connection, run: _Run, codes: Sequence[Code], *, unit: str,
     """
     every = store_documents.document_names(conn)
 
-    def jobs(names: Sequence[str], keep: bool
-             ) -> Iterator[tuple[Sequence[Unit], bool, None, Source | None]]:
-        # texts and kept tokens stream from one query, in name order as ``names``; the
-        # units of a few dozen documents are read together
+    def jobs() -> Iterator[tuple[Sequence[Unit], bool, None, Source | None]]:
+        # texts and kept tokens stream from one query, in the order of ``every``; the
+        # units of a few dozen documents are read together; only the chosen are kept
         for doc, tokens, units in with_units(conn, store_documents.iter_documents_tokens(
-                conn, names), unit=unit, include_interviewer=include_interviewer):
-            yield units, keep and doc.name in run.names, None, usable_source(doc, tokens)
+                conn, every), unit=unit, include_interviewer=include_interviewer):
+            yield units, doc.name in run.names, None, usable_source(doc, tokens)
 
     counts: Counter[str] = Counter()
     units = 0
     spill = Spill()
     with Workers(codes, processes) as workers:
         try:
-            matched_all = workers.map(match_document, jobs(every, True))
+            matched_all = workers.map(match_document, jobs())
             for number, (name, matched) in enumerate(zip(every, matched_all, strict=True),
                                                      start=1):
                 counts.update(matched.counts)

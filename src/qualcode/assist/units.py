@@ -68,9 +68,7 @@ def load_units(
 def document_units(conn: Connection, doc: StoredDocument, *, unit: str = "sentence",
                    include_interviewer: bool = False) -> list[Unit]:
     """The units of one stored document, in text order."""
-    turns, segments = store_documents.documents_parts(
-        conn, [doc.id], None if unit == "turn" else "sentence")[doc.id]
-    return units_of(doc, turns, segments, unit=unit, include_interviewer=include_interviewer)
+    return batch_units(conn, [doc], unit=unit, include_interviewer=include_interviewer)[0]
 
 
 def batch_units(conn: Connection, docs: Sequence[StoredDocument], *, unit: str = "sentence",

@@ -271,7 +271,8 @@ def _cue_columns(cues: Sequence[str]) -> tuple[Any, Any, Any, Any]:
         return empty, empty, np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=bool)
     lengths = np.array([len(cue) for cue in cues], dtype=np.int64)
     begins = np.cumsum(lengths + 1) - lengths - 1
-    _warm_cache(cues)
+    # tokenise() offers the text's words to the tokenizer's cache first (nlp/warm.py), so
+    # the one text of all cues does not miss the cache after its first line break
     lower, lemma, starts, ends, fixed = _token_columns(next(tokenise(["\n".join(cues)])))
     bounds = np.column_stack((np.searchsorted(starts, begins),
                               np.searchsorted(starts, begins + lengths)))
@@ -285,20 +286,6 @@ def _cue_columns(cues: Sequence[str]) -> tuple[Any, Any, Any, Any]:
                                ((lower, alone[0]), (lemma, alone[1]), (fixed, alone[4])))
     counted = np.concatenate(([0], np.cumsum(fixed)))
     return lower, lemma, bounds, counted[bounds[:, 1]] > counted[bounds[:, 0]]
-
-
-def _warm_cache(cues: Sequence[str]) -> None:
-    """Tokenise the cues' words once, words of letters and digits first, so the
-    tokenizer's cache holds them.
-
-    The tokenizer stops adding words to its cache for the rest of a text once it has met
-    a special case (a line break, "can't"), so the one text of all cues would miss the
-    cache on nearly every word. The cache gives the tokens a word gets anyway.
-    """
-    tokenizer: Any = lemma_pipeline().tokenizer
-    special = tokenizer.rules or {}
-    words = {word for cue in cues for word in cue.split() if word not in special}
-    tokenizer(" ".join(sorted(words, key=lambda word: (not word.isalnum(), word))))
 
 
 def _token_columns(doc: Any) -> tuple[Any, Any, Any, Any, Any]:

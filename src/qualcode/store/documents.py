@@ -185,13 +185,7 @@ def _insert_parts(
 
 def document_turns(conn: Connection, doc_id: int) -> list[Turn]:
     """The turns of one document, in order."""
-    # the driver's rows: per-document reads in suggest are too small for SQLAlchemy's
-    # per-statement and per-row work to pay off
-    rows = conn.exec_driver_sql(
-        'SELECT speaker, role, start, "end", media_start, media_end FROM turns '
-        "WHERE document_id = ? ORDER BY idx", (doc_id,))
-    return [Turn(speaker, role, start, end, media_start, media_end)
-            for speaker, role, start, end, media_start, media_end in rows]
+    return documents_parts(conn, [doc_id])[doc_id][0]
 
 
 def document_segments(conn: Connection, doc_id: int, kind: str | None = None) -> list[Segment]:
