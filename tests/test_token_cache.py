@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select, text
 
+import qualcode.assist.suggest
 import qualcode.nlp
 from qualcode import nlp
 from qualcode.assist.analysis import analyse_units
@@ -211,8 +212,14 @@ def test_ingest_in_worker_processes_keeps_the_same_tokens(sample: Project,
 # Suggest and the model analysis use them
 
 
+@pytest.fixture
+def one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Suggest matches each document alone, so tokenising counts documents."""
+    monkeypatch.setattr(qualcode.assist.suggest, "GROUP_CHARACTERS", 0)
+
+
 def test_suggestions_are_the_same_with_and_without_kept_tokens(
-        copy: Project, tokenised: list[int]) -> None:
+        copy: Project, tokenised: list[int], one_by_one: None) -> None:
     cached = dry_run(copy)
     assert tokenised[0] == 0
     drop_rows(copy)
@@ -266,7 +273,7 @@ def test_tokens_of_another_tokenizer_are_not_used(copy: Project) -> None:
 
 
 def test_a_project_without_the_token_table_still_suggests(
-        copy: Project, tokenised: list[int]) -> None:
+        copy: Project, tokenised: list[int], one_by_one: None) -> None:
     cached = dry_run(copy)
     assert copy.path is not None
     copy.close()

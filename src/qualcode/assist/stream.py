@@ -34,6 +34,10 @@ WINDOW = 4  # documents in flight per worker: enough to keep it busy, little mem
 HELD_TOKENS = 400_000  # tokens of matched units kept in memory (~40 MB) before spilling
 
 
+# Below this many characters of units per document, tokenising the units again costs less
+# than rebuilding their tokens from those ingest kept (the same tokens either way).
+REBUILT = 2_000
+
 Source = tuple[str, bytes]
 """A document's text and the token boundaries ingest kept for it (see :func:`usable_source`)."""
 
@@ -66,15 +70,31 @@ def joined_doc(units: Sequence[Unit], source: Source | None = None
     With ``source`` (the units' document) the doc is rebuilt from the tokens ingest kept,
     which is the same doc for less work; when they do not fit, the text is tokenised.
     """
+    return group_doc([(units, source)])
+
+
+Part = tuple[Sequence[Unit], Source | None]
+"""One document's units and its :data:`Source` (``None`` when it has to be tokenised)."""
+
+
+def group_doc(parts: Sequence[Part]) -> tuple[Any, str, list[tuple[int, int]]]:
+    """:func:`joined_doc` of the units of several documents at once, each joined to the
+    next by a single space: small documents are matched many to a doc, which costs far
+    less per document and finds the same hits (no hit runs from one unit into the next).
+    Rebuilt from the kept tokens when every document has them, else tokenised."""
+    units = [unit for part_units, _ in parts for unit in part_units]
     spans: list[tuple[int, int]] = []
     offset = 0
     for unit in units:
         spans.append((offset, offset + len(unit.text)))
         offset += len(unit.text) + 1
     text = " ".join(unit.text for unit in units)
-    if source is not None:
+    kept = [(source, part_units) for part_units, source in parts if part_units]
+    if all(source is not None for source, _ in kept) and len(text) >= REBUILT * len(kept):
         try:
-            doc, joined = nlp.units_doc(*source, [(u.start, u.end) for u in units])
+            doc, joined = nlp.joined_units_doc([
+                (*source, [(u.start, u.end) for u in part_units])
+                for source, part_units in kept if source is not None])
             if joined == text:
                 return doc, text, spans
         except ValueError:
@@ -117,8 +137,17 @@ def match_document(units: Sequence[Unit], keep: bool, codes: Sequence[Code] | No
                    source: Source | None = None) -> Matched:
     """Match one document's units against ``codes`` (default: the worker's codebook);
     ``source`` is their document's text and kept tokens, if usable."""
+    return match_group([(units, source)], keep, codes)
+
+
+def match_group(parts: Sequence[Part], keep: bool, codes: Sequence[Code] | None = None
+                ) -> Matched:
+    """:func:`match_document` of several documents at once (see :func:`group_doc`): one
+    :class:`Matched` for all their units."""
     matcher = _WORKER[1] if codes is None else nlp.cue_matcher(codes)
-    found = DocCues.of(units, document_hits(units, matcher, source))
+    units = [unit for part_units, _ in parts for unit in part_units]
+    doc, text, spans = group_doc(parts)
+    found = DocCues.of(units, nlp.doc_hits(doc, spans, matcher, text=text))
     return Matched(len(units), found.counts, found if keep else DocCues.empty())
 
 

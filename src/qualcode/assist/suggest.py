@@ -17,7 +17,7 @@ methods ``model`` and ``both`` analyse all units at once (:func:`analyse_units`)
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -31,10 +31,10 @@ from qualcode.assist.cuescore import propose_cues
 from qualcode.assist.fit import CUE_THRESHOLD, Fitted, check_method
 from qualcode.assist.propose import Proposal, propose
 from qualcode.assist.stream import (
-    Source,
+    Part,
     Spill,
     Workers,
-    match_document,
+    match_group,
     stored_sources,
     usable_source,
     worker_codes,
@@ -167,35 +167,61 @@ def _by_cues(conn: Connection, run: _Run, codes: Sequence[Code], *, unit: str,
     is arrays: hits, counts, proposals).
     """
     every = store_documents.document_names(conn)
+    groups: deque[list[tuple[str, int]]] = deque()  # (name, units) of the groups handed out
 
-    def jobs() -> Iterator[tuple[Sequence[Unit], bool, None, Source | None]]:
+    def jobs() -> Iterator[tuple[list[Part], bool]]:
         # texts and kept tokens stream from one query, in the order of ``every``; the
-        # units of a few dozen documents are read together; only the chosen are kept
-        for doc, tokens, units in with_units(conn, store_documents.iter_documents_tokens(
+        # units of a few dozen documents are read together; small documents next to each
+        # other are matched as one group (see ``group_doc``), chosen apart from the rest
+        names: list[tuple[str, int]] = []
+        parts: list[Part] = []
+        size, keep = 0, False
+        for doc, tokens, found in with_units(conn, store_documents.iter_documents_tokens(
                 conn, every), unit=unit, include_interviewer=include_interviewer):
-            yield units, doc.name in run.names, None, usable_source(doc, tokens)
+            chosen = doc.name in run.names
+            if parts and chosen != keep:
+                groups.append(names)
+                yield parts, keep
+                names, parts, size = [], [], 0
+            names.append((doc.name, len(found)))
+            parts.append((found, usable_source(doc, tokens)))
+            size, keep = size + sum(len(u.text) for u in found), chosen
+            if size >= GROUP_CHARACTERS or len(parts) >= GROUP_DOCUMENTS:
+                groups.append(names)
+                yield parts, keep
+                names, parts, size = [], [], 0
+        if parts:
+            groups.append(names)
+            yield parts, keep
 
     counts: Counter[str] = Counter()
     units = 0
+    done = 0
     spill = Spill()
     with Workers(codes, processes) as workers:
         try:
-            matched_all = workers.map(match_document, jobs())
-            for number, (name, matched) in enumerate(zip(every, matched_all, strict=True),
-                                                     start=1):
+            for matched in workers.map(match_group, jobs()):
+                names = groups.popleft()
                 counts.update(matched.counts)
-                units += matched.units
-                if name in run.names:
+                if names[0][0] in run.names:
                     run.report.units += matched.units
                     if matched.found:
                         spill.add(matched)
-                if progress is not None:
-                    progress(number, len(every), f"{name} ({units} units)")
+                for name, size in names:
+                    done, units = done + 1, units + size
+                    if progress is not None:
+                        progress(done, len(every), f"{name} ({units} units)")
             rare = rarity(counts=counts, units=units)
             yield from workers.map(propose_found, ((matched.found, rare, min_score)
                                                    for matched in spill))
         finally:
             spill.close()
+
+
+# Documents with less unit text than this are matched together, up to GROUP_DOCUMENTS at
+# a time: matching has a cost per call that a survey answer of a few words cannot carry.
+GROUP_CHARACTERS = 20_000
+GROUP_DOCUMENTS = 256
 
 
 def propose_found(found: DocCues, rare: dict[str, float], min_score: float | None) -> Proposed:

@@ -23,14 +23,14 @@ from qualcode.nlp.entities import entity_spans, installed_ner_pipeline
 from qualcode.nlp.hits import DocHits, doc_hits
 from qualcode.nlp.pipelines import DEFAULT_LANG, pipeline, sentence_spans
 from qualcode.nlp.textcat import Textcat, Words, textcat_model, train_textcat
-from qualcode.nlp.tokens import stored_doc, tokenizer_fingerprint, units_doc
+from qualcode.nlp.tokens import joined_units_doc, stored_doc, tokenizer_fingerprint, units_doc
 from qualcode.nlp.units import analysed
 
 __all__ = [
     "DEFAULT_LANG", "Analysed", "CueHit", "CueMatcher", "DocHits", "Textcat", "UnitHits",
     "Words", "analyse", "analysed", "check_token_pattern", "cue_matcher", "doc_hits",
     "entity_spans",
-    "installed_ner_pipeline", "lemma_pipeline", "match_doc", "pipeline", "sentence_spans",
+    "installed_ner_pipeline", "joined_units_doc", "lemma_pipeline", "match_doc", "pipeline", "sentence_spans",
     "stored_doc", "textcat_model", "tokenise", "tokenizer_fingerprint", "train_textcat",
     "units_doc",
 ]

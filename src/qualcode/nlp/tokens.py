@@ -178,6 +178,35 @@ def units_doc(text: str, data: bytes, spans: Sequence[tuple[int, int]]) -> tuple
     differ from the text's: that piece (a *fragment*) is tokenised on its own, all the
     fragments of the call at once; the rest of the span takes the text's tokens.
     """
+    return joined_units_doc([(text, data, spans)])
+
+
+def joined_units_doc(parts: Sequence[tuple[str, bytes, Sequence[tuple[int, int]]]]
+                     ) -> tuple[Any, str]:
+    """:func:`units_doc` of the spans of several texts at once, every span joined to the
+    next by a single space (and that text): one doc for many small documents."""
+    import numpy as np
+
+    columns = [_span_columns(*part) for part in parts if part[2]]
+    orths = np.concatenate([c[0] for c in columns]) if columns else np.zeros(0, np.uint64)
+    spaces = np.concatenate([c[1] for c in columns]) if columns else np.zeros(0, bool)
+    norms: dict[int, str] = {}
+    before = 0
+    for part_orths, part_spaces, part_norms in columns:
+        norms.update((before + at, norm) for at, norm in part_norms.items())
+        before += len(part_orths)
+        if len(part_spaces):
+            spaces[before - 1] = True  # the space joining it to the next text's spans
+    if len(spaces):
+        spaces[-1] = False
+    return (_doc(orths.tolist(), spaces.tolist(), norms),
+            " ".join(text[start:end] for text, _, spans in parts for start, end in spans))
+
+
+def _span_columns(text: str, data: bytes, spans: Sequence[tuple[int, int]]
+                  ) -> tuple[Any, Any, dict[int, str]]:
+    """Word hashes, trailing spaces and odd norms of the tokens of ``spans`` joined by
+    single spaces (see :func:`units_doc`); the last token has no space after it."""
     import numpy as np
 
     found = decode(data, text)
@@ -200,9 +229,7 @@ def units_doc(text: str, data: bytes, spans: Sequence[tuple[int, int]]) -> tuple
     pool = dict(zip(found.norm_at.tolist(), found.norms, strict=True))
     pool.update((len(found) + i, norm) for i, norm in fragments.norms.items())
     odd = np.flatnonzero(np.isin(taken, np.array(list(pool), dtype=np.int64))).tolist()
-    norms = {at: pool[int(taken[at])] for at in odd}
-    return (_doc(orths.tolist(), spaces.tolist(), norms),
-            " ".join(text[start:end] for start, end in spans))
+    return orths, spaces, {at: pool[int(taken[at])] for at in odd}
 
 
 Piece = tuple[int, int, int]  # (-1 for a fragment, else 1; start; end) in the text
