@@ -1,19 +1,24 @@
-"""Small documents are matched many to a doc (``group_doc``, ``match_group``): the tokens,
-the hits, the suggestions and the progress reported are those of one document at a time."""
+"""Small documents are matched many to a doc (``group_doc``, ``match_group``), and worker
+processes read chunks of documents themselves (``qualcode.assist.chunks``): the tokens, the
+hits, the suggestions and the progress reported are those of one document at a time in
+one process."""
 
 from __future__ import annotations
 
 import csv
 import re
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+import qualcode.assist.chunks
 import qualcode.assist.stream
-import qualcode.assist.suggest
 from qualcode import nlp
+from qualcode.assist.chunks import chunked
 from qualcode.assist.stream import group_doc, match_document, match_group
 from qualcode.assist.suggest import suggest
 from qualcode.assist.units import Unit, load_units
@@ -23,7 +28,9 @@ from qualcode.nlp.tokens import encode, joined_units_doc
 from qualcode.project import install_codebook
 from qualcode.store import Project, open_project
 from qualcode.store import codes as store_codes
+from qualcode.store import codings as store_codings
 from qualcode.store import documents as store_documents
+from qualcode.store.engine import backup_to
 
 from .conftest import REPO
 from .test_token_cache import same_tokens
@@ -137,7 +144,7 @@ def test_suggestions_are_the_same_one_document_at_a_time(
         survey: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     grouped = suggest(survey, dry_run=True).suggestions
     in_workers = suggest(survey, dry_run=True, processes=2).suggestions
-    monkeypatch.setattr(qualcode.assist.suggest, "GROUP_CHARACTERS", 0)
+    monkeypatch.setattr(qualcode.assist.stream, "GROUP_CHARACTERS", 0)
     one_by_one = suggest(survey, dry_run=True).suggestions
     assert grouped == one_by_one == in_workers
     assert len(grouped) > 30
@@ -167,3 +174,64 @@ def test_chosen_documents_are_not_grouped_with_the_others(survey: Project) -> No
     assert report.suggestions == [s for s in every if s.document in chosen]
     units = units_by_document(survey)
     assert report.units == sum(len(units.get(n, [])) for n in chosen)
+
+
+def test_chunks_hold_every_name_once_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    sizes = [(f"d{i}", size) for i, size in enumerate([5, 30, 1, 1, 60, 2, 2, 2])]
+    monkeypatch.setattr(qualcode.assist.chunks, "CHUNK_CHARACTERS", 30)
+    assert chunked(sizes) == [["d0", "d1"], ["d2", "d3", "d4"], ["d5", "d6", "d7"]]
+    monkeypatch.setattr(qualcode.assist.chunks, "CHUNK_DOCUMENTS", 2)
+    assert chunked(sizes) == [["d0", "d1"], ["d2", "d3"], ["d4"], ["d5", "d6"], ["d7"]]
+    assert chunked([]) == []
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Chunks of a few answers, so the workers share the work; temporary files in tmp_path."""
+    monkeypatch.setattr(qualcode.assist.chunks, "CHUNK_CHARACTERS", 3_000)
+    folder = tmp_path / "temporary"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def test_workers_reading_chunks_suggest_what_one_process_suggests(
+        survey: Project, small_chunks: Path) -> None:
+    here: list[tuple[int, int, str]] = []
+    there: list[tuple[int, int, str]] = []
+    alone = suggest(survey, dry_run=True, progress=lambda *call: here.append(call))
+    workers = suggest(survey, dry_run=True, processes=2,
+                      progress=lambda *call: there.append(call))
+    assert workers.suggestions == alone.suggestions
+    assert (workers.units, workers.by_code) == (alone.units, alone.by_code)
+    assert there == here
+    assert len(here) > 100
+    assert list(small_chunks.iterdir()) == []  # the workers' files are gone
+
+
+def test_workers_suggest_for_the_chosen_documents_only(survey: Project,
+                                                       small_chunks: Path) -> None:
+    with survey.read() as conn:
+        names = store_documents.document_names(conn)
+    chosen = names[10:14] + names[200:203]
+    alone = suggest(survey, dry_run=True, documents=chosen)
+    workers = suggest(survey, dry_run=True, documents=chosen, processes=2)
+    assert workers.suggestions == alone.suggestions
+    assert workers.units == alone.units > 0
+    assert {s.document for s in workers.suggestions} <= set(chosen)
+
+
+def test_workers_write_the_run_one_process_writes(survey: Project, small_chunks: Path,
+                                                  tmp_path: Path) -> None:
+    written = []
+    for processes in (1, 2):
+        target = tmp_path / f"copy{processes}.qualcode"
+        backup_to(survey.engine, target)
+        with open_project(target) as project:
+            report = suggest(project, processes=processes, keep_suggestions=False)
+            with project.read() as conn:
+                stored = [(c.document, c.start, c.end, c.code, c.score, c.rationale)
+                          for c in store_codings.find_codings(conn)]
+        written.append((report.added, report.by_code, stored))
+    assert written[0] == written[1]
+    assert written[0][0] > 30

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select, text
 
-import qualcode.assist.suggest
+import qualcode.assist.stream
 import qualcode.nlp
 from qualcode import nlp
 from qualcode.assist.analysis import analyse_units
@@ -215,7 +215,7 @@ def test_ingest_in_worker_processes_keeps_the_same_tokens(sample: Project,
 @pytest.fixture
 def one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
     """Suggest matches each document alone, so tokenising counts documents."""
-    monkeypatch.setattr(qualcode.assist.suggest, "GROUP_CHARACTERS", 0)
+    monkeypatch.setattr(qualcode.assist.stream, "GROUP_CHARACTERS", 0)
 
 
 def test_suggestions_are_the_same_with_and_without_kept_tokens(

@@ -7,8 +7,10 @@ tokens, that same doc is rebuilt from them instead (see :func:`joined_doc`). Onl
 with their hits as arrays (:class:`~qualcode.assist.cuedoc.DocCues`); the others count
 for the rarity of cues.
 
-Worker processes (:class:`Workers`) only tokenise, match and score; the process that
-starts them reads the project and is the only one that writes to it.
+Small documents (survey answers) are matched many to a doc (:func:`grouped`,
+:func:`group_doc`): the same hits for a fraction of the cost per document.
+:class:`Workers` runs the matching and scoring in worker processes when asked (see
+:mod:`qualcode.assist.chunks`); only the process that starts them writes to the project.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import multiprocessing
 import pickle
 import tempfile
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, TypeVar
 
@@ -25,12 +27,12 @@ from sqlalchemy import Connection
 
 from qualcode import nlp
 from qualcode.assist.cuedoc import DocCues
-from qualcode.assist.units import Unit
+from qualcode.assist.units import Unit, with_units
 from qualcode.models import Code, sha256_text
 from qualcode.store import documents as store_documents
 from qualcode.store.documents import StoredDocument, StoredTokens
 
-WINDOW = 4  # documents in flight per worker: enough to keep it busy, little memory
+WINDOW = 4  # jobs in flight per worker: enough to keep it busy, little memory
 HELD_TOKENS = 400_000  # tokens of matched units kept in memory (~40 MB) before spilling
 
 
@@ -100,6 +102,40 @@ def group_doc(parts: Sequence[Part]) -> tuple[Any, str, list[tuple[int, int]]]:
         except ValueError:
             pass
     return next(nlp.tokenise([text])), text, spans
+
+
+# Documents with less unit text than this are matched together, up to GROUP_DOCUMENTS at
+# a time: matching has a cost per call that a survey answer of a few words cannot carry.
+GROUP_CHARACTERS = 20_000
+GROUP_DOCUMENTS = 256
+
+Group = tuple[list[tuple[str, int]], list[Part], bool]
+"""Documents matched together: the name and unit count of each, their parts, and whether
+they are among the chosen documents."""
+
+
+def grouped(conn: Connection, names: Sequence[str], chosen: Container[str], *, unit: str,
+            include_interviewer: bool) -> Iterator[Group]:
+    """The documents ``names`` with their units and usable kept tokens, read from the
+    project in that order and handed out in groups: documents next to each other with
+    less than :data:`GROUP_CHARACTERS` of units in all, chosen or not alike."""
+    members: list[tuple[str, int]] = []
+    parts: list[Part] = []
+    size, keep = 0, False
+    for doc, tokens, units in with_units(conn, store_documents.iter_documents_tokens(
+            conn, names), unit=unit, include_interviewer=include_interviewer):
+        wanted = doc.name in chosen
+        if parts and wanted != keep:
+            yield members, parts, keep
+            members, parts, size = [], [], 0
+        members.append((doc.name, len(units)))
+        parts.append((units, usable_source(doc, tokens)))
+        size, keep = size + sum(len(u.text) for u in units), wanted
+        if size >= GROUP_CHARACTERS or len(parts) >= GROUP_DOCUMENTS:
+            yield members, parts, keep
+            members, parts, size = [], [], 0
+    if parts:
+        yield members, parts, keep
 
 
 def unit_hits(units: Sequence[Unit], matcher: nlp.CueMatcher,

@@ -8,38 +8,39 @@ suggest again leaves the project as it was. The whole run is one transaction.
 
 Cue suggestions stream, so memory stays flat in the size of the corpus. The rarity of a
 cue is taken over every unit of the project, which is only known once all are matched, so
-there are two passes: the first matches every document (in ``processes`` worker
-processes if asked), counts how many units hold each cue, and spills the units with hits
-of the chosen documents to a temporary file; the second reads them back one document at a
-time, scores them and writes their suggestions. The model needs every unit's words, so
+there are two passes: the first matches every document, counts how many units hold each
+cue, and spills the units with hits of the chosen documents to a temporary file; the
+second reads them back one document at a time, scores them and writes their suggestions.
+With ``processes`` above 1, worker processes read, match and score chunks of documents
+(:mod:`qualcode.assist.chunks`) while this process writes. The model needs every unit's words, so
 methods ``model`` and ``both`` analyse all units at once (:func:`analyse_units`).
 """
 
 from __future__ import annotations
 
-from collections import Counter, deque
+import tempfile
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import Connection
 
 from qualcode.assist.analysis import Analysis, Progress, analyse_units
-from qualcode.assist.combine import Structure
-from qualcode.assist.cuedoc import DocCues
-from qualcode.assist.cues import rarity
-from qualcode.assist.cuescore import propose_cues
-from qualcode.assist.fit import CUE_THRESHOLD, Fitted, check_method
-from qualcode.assist.propose import Proposal, propose
-from qualcode.assist.stream import (
-    Part,
-    Spill,
-    Workers,
-    match_group,
-    stored_sources,
-    usable_source,
-    worker_codes,
+from qualcode.assist.chunks import (
+    Proposed,
+    chunked,
+    match_chunk,
+    propose_chunk,
+    propose_found,
+    share,
 )
-from qualcode.assist.units import Unit, check_unit, load_units, with_units
+from qualcode.assist.combine import Structure
+from qualcode.assist.cues import rarity
+from qualcode.assist.fit import Fitted, check_method
+from qualcode.assist.propose import Proposal, propose
+from qualcode.assist.stream import Spill, Workers, grouped, match_group, stored_sources
+from qualcode.assist.units import check_unit, load_units
 from qualcode.errors import ProjectError, UserError
 from qualcode.models import Code, Coding, under_prefix
 from qualcode.store import Project
@@ -140,7 +141,7 @@ def suggest(
         "include_interviewer": include_interviewer, "classifier": report.classifier})
     with project.read() if dry_run else project.write() as conn:
         if method == "cues":
-            found = _by_cues(conn, run, codes, unit=unit, min_score=min_score,
+            found = _by_cues(conn, run, codes, target=project.target, unit=unit, min_score=min_score,
                              include_interviewer=include_interviewer, processes=processes,
                              progress=progress)
         else:
@@ -154,92 +155,82 @@ def suggest(
     return report
 
 
-Proposed = tuple[Sequence[Unit], list[Proposal]]  # one document's units and proposals
-
-
-def _by_cues(conn: Connection, run: _Run, codes: Sequence[Code], *, unit: str,
+def _by_cues(conn: Connection, run: _Run, codes: Sequence[Code], *, target: str, unit: str,
              min_score: float | None, include_interviewer: bool, processes: int,
              progress: Progress | None) -> Iterator[Proposed]:
     """Cue proposals, one document at a time (see the module docstring).
 
-    The first pass keeps what it found for the chosen documents (see :class:`Spill`);
-    the second scores it, in the workers when there are any (what crosses between processes
-    is arrays: hits, counts, proposals).
+    In this process, the first pass keeps what it found for the chosen documents (see
+    :class:`Spill`); with workers, they read and match chunks of documents themselves
+    (see :mod:`qualcode.assist.chunks`).
     """
-    every = store_documents.document_names(conn)
-    groups: deque[list[tuple[str, int]]] = deque()  # (name, units) of the groups handed out
-
-    def jobs() -> Iterator[tuple[list[Part], bool]]:
-        # texts and kept tokens stream from one query, in the order of ``every``; the
-        # units of a few dozen documents are read together; small documents next to each
-        # other are matched as one group (see ``group_doc``), chosen apart from the rest
-        names: list[tuple[str, int]] = []
-        parts: list[Part] = []
-        size, keep = 0, False
-        for doc, tokens, found in with_units(conn, store_documents.iter_documents_tokens(
-                conn, every), unit=unit, include_interviewer=include_interviewer):
-            chosen = doc.name in run.names
-            if parts and chosen != keep:
-                groups.append(names)
-                yield parts, keep
-                names, parts, size = [], [], 0
-            names.append((doc.name, len(found)))
-            parts.append((found, usable_source(doc, tokens)))
-            size, keep = size + sum(len(u.text) for u in found), chosen
-            if size >= GROUP_CHARACTERS or len(parts) >= GROUP_DOCUMENTS:
-                groups.append(names)
-                yield parts, keep
-                names, parts, size = [], [], 0
-        if parts:
-            groups.append(names)
-            yield parts, keep
-
-    counts: Counter[str] = Counter()
-    units = 0
-    done = 0
+    sizes = store_documents.document_sizes(conn)
+    tally = _Tally(len(sizes), progress)
+    if processes > 1:
+        yield from _in_workers(run, codes, sizes, tally, target=target, unit=unit,
+                               min_score=min_score, include_interviewer=include_interviewer,
+                               processes=processes)
+        return
     spill = Spill()
-    with Workers(codes, processes) as workers:
+    with Workers(codes):
         try:
-            for matched in workers.map(match_group, jobs()):
-                names = groups.popleft()
-                counts.update(matched.counts)
-                if names[0][0] in run.names:
+            for members, parts, keep in grouped(conn, [n for n, _ in sizes], run.names,
+                                                unit=unit,
+                                                include_interviewer=include_interviewer):
+                matched = match_group(parts, keep)
+                tally.add(members, matched.counts)
+                if keep:
                     run.report.units += matched.units
                     if matched.found:
                         spill.add(matched)
-                for name, size in names:
-                    done, units = done + 1, units + size
-                    if progress is not None:
-                        progress(done, len(every), f"{name} ({units} units)")
-            rare = rarity(counts=counts, units=units)
-            yield from workers.map(propose_found, ((matched.found, rare, min_score)
-                                                   for matched in spill))
+            rare = tally.rarity()
+            yield from (propose_found(matched.found, rare, min_score) for matched in spill)
         finally:
             spill.close()
 
 
-# Documents with less unit text than this are matched together, up to GROUP_DOCUMENTS at
-# a time: matching has a cost per call that a survey answer of a few words cannot carry.
-GROUP_CHARACTERS = 20_000
-GROUP_DOCUMENTS = 256
+def _in_workers(run: _Run, codes: Sequence[Code], sizes: Sequence[tuple[str, int]],
+                tally: _Tally, *, target: str, unit: str, min_score: float | None,
+                include_interviewer: bool, processes: int) -> Iterator[Proposed]:
+    """The two passes of :func:`_by_cues` in ``processes`` workers that read the project."""
+    with tempfile.TemporaryDirectory(prefix="qualcode-suggest-") as folder, \
+            Workers(codes, processes) as workers:
+        jobs = ((target, names, frozenset(run.names.intersection(names)), unit,
+                 include_interviewer, str(Path(folder) / f"{number:06d}.cues"))
+                for number, names in enumerate(chunked(sizes)))
+        files: list[str] = []
+        for found in workers.map(match_chunk, jobs):
+            tally.add(found.members, found.counts)
+            run.report.units += found.chosen_units
+            if found.path is not None:
+                files.append(found.path)
+        shared = share(folder, tally.rarity())
+        for proposed in workers.map(propose_chunk, ((path, shared, min_score)
+                                                    for path in files)):
+            yield from proposed
 
 
-def propose_found(found: DocCues, rare: dict[str, float], min_score: float | None) -> Proposed:
-    """Cue proposals for one document's units with hits, scored with the corpus's ``rare``."""
-    threshold = CUE_THRESHOLD if min_score is None else min_score
-    return found.units, propose_cues(found, rare, _structure(), threshold=threshold)
+@dataclass
+class _Tally:
+    """What the first pass counts (units, and units per cue key), and its progress."""
 
+    total: int
+    progress: Progress | None
+    counts: Counter[str] = field(default_factory=Counter)
+    units: int = 0
+    done: int = 0
 
-_STRUCTURES: dict[int, tuple[Sequence[Code], Structure]] = {}
+    def add(self, members: Sequence[tuple[str, int]], counts: Counter[str]) -> None:
+        """Count documents ``members`` (name, units), which hold ``counts``."""
+        self.counts.update(counts)
+        for name, size in members:
+            self.done, self.units = self.done + 1, self.units + size
+            if self.progress is not None:
+                self.progress(self.done, self.total, f"{name} ({self.units} units)")
 
-
-def _structure() -> Structure:
-    """The code structure of the codebook this process matches with, made once."""
-    codes = worker_codes()
-    if id(codes) not in _STRUCTURES:
-        _STRUCTURES.clear()
-        _STRUCTURES[id(codes)] = (codes, Structure.of(codes, definitions=False))
-    return _STRUCTURES[id(codes)][1]
+    def rarity(self) -> dict[str, float]:
+        """The rarity of each cue key over every unit counted."""
+        return rarity(counts=self.counts, units=self.units)
 
 
 def _by_model(run: _Run, analysis: Analysis, codes: Sequence[Code], *, method: str,

@@ -81,6 +81,13 @@ def document_names(conn: Connection) -> list[str]:
     return list(conn.execute(query).scalars())
 
 
+def document_sizes(conn: Connection) -> list[tuple[str, int]]:
+    """``(name, characters of text)`` of every document, in the order of :func:`document_names`."""
+    d = schema.documents.c
+    query = select(d.name, func.length(d.text)).order_by(d.name)
+    return [(name, int(size or 0)) for name, size in conn.execute(query)]
+
+
 def select_names(conn: Connection, wanted: Sequence[str]) -> list[str]:
     """The stored document names among ``wanted`` (all of them when ``wanted`` is empty),
     in name order; every unknown name is reported in one error."""
