@@ -120,6 +120,20 @@ def test_a_run_over_many_documents_skips_the_spans_decided_in_each(
     assert len(found) == len({key(c) for c in found})  # no key twice
 
 
+def test_a_run_after_an_undone_one_records_exactly_its_codings(sample: Project) -> None:
+    first = suggest(sample, code_prefixes=["stage"])
+    assert first.run_id is not None
+    undo_run(sample, first.run_id)  # the highest ids are free again
+    again = suggest(sample, code_prefixes=["stage", "challenge"])
+    ids = sorted(c.id or 0 for c in codings(sample) if c.run_id == again.run_id)
+    with sample.read() as conn:
+        events = list_events(conn, action="suggest.run")
+    [event] = [e for e in events if e.entity_id == again.run_id]
+    assert event.payload["codings"] == ids
+    assert len(ids) == again.added > first.added
+    undo_run(sample, again.run_id or "")
+
+
 @pytest.mark.usefixtures("small_batches")
 def test_undo_after_a_batched_run_removes_exactly_its_codings(sample: Project) -> None:
     before = codings(sample)

@@ -266,6 +266,7 @@ class _Run:
     keep: bool
     params: dict[str, object]
     run_id: str | None = None
+    before: int = 0  # the last coding id before the run
 
     # Proposals are checked and written in batches of documents: one query for the codings
     # already there and one insert per batch, memory bounded by the batch.
@@ -305,6 +306,7 @@ class _Run:
         by_code.update(row[4] for row in new)
         if not self.report.dry_run:
             if self.run_id is None:
+                self.before = store_decisions.last_coding_id(conn)
                 self.run_id = start_run(conn, kind="suggest", actor=ASSISTANT,
                                         params=self.params)
                 self.report.run_id = self.run_id
@@ -342,7 +344,7 @@ class _Run:
     def _finish(self, conn: Connection) -> None:
         assert self.run_id is not None
         finish_run(conn, self.run_id)
-        ids = store_decisions.run_coding_ids(conn, self.run_id)
+        ids = store_decisions.run_coding_ids(conn, self.run_id, after=self.before)
         log_event(conn, actor=ASSISTANT, action="suggest.run", entity="run",
                   entity_id=self.run_id,
                   payload={**self.params, "added": len(ids), "codings": ids,

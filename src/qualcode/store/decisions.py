@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 
 from qualcode.errors import CodingError
 from qualcode.models import Coding, under_prefix
@@ -202,8 +202,14 @@ def _document_texts(conn: Connection, names: Iterable[str]) -> dict[str, tuple[i
     return found
 
 
-def run_coding_ids(conn: Connection, run_id: str) -> list[int]:
-    """Ids of the codings a run created, in the order they were inserted."""
-    query = (select(schema.codings.c.id).where(schema.codings.c.run_id == run_id)
-             .order_by(schema.codings.c.id))
+def last_coding_id(conn: Connection) -> int:
+    """The highest coding id so far (0 with none): codings added later have higher ids."""
+    return int(conn.execute(select(func.max(schema.codings.c.id))).scalar() or 0)
+
+
+def run_coding_ids(conn: Connection, run_id: str, *, after: int = 0) -> list[int]:
+    """Ids of the codings a run created, in the order they were inserted; ``after`` (the
+    :func:`last_coding_id` before the run) spares reading the codings that came before."""
+    c = schema.codings.c
+    query = select(c.id).where(c.run_id == run_id, c.id > after).order_by(c.id)
     return [int(i) for (i,) in conn.execute(query).fetchall()]  # fetchall: fewer calls per row
