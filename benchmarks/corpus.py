@@ -152,17 +152,25 @@ def write_survey(path: Path, answers: int = 20_000, *, seed: int = 7,
     return path
 
 
-def _clone(code: Code, copy: int, rng: random.Random, vocabulary: list[str]) -> Code:
-    """A new code beside ``code``: a fresh id, and cues half kept, half new phrases."""
-    kept = [cue for cue in code.cues if rng.random() < 0.5]
+def _clone(code: Code, copy: int, rng: random.Random, vocabulary: list[str],
+           shared: float = 0.5) -> Code:
+    """A new code beside ``code``: a fresh id, and cues kept with chance ``shared`` (half,
+    by default), the rest new phrases the generated transcripts never hold."""
+    kept = [cue for cue in code.cues if rng.random() < shared]
     fresh = [f"{rng.choice(vocabulary)} {rng.choice(FILLER)} {copy}x{index}"
              for index in range(max(3, len(code.cues) - len(kept)))]
     return replace(code, id=f"{code.id}-v{copy}", name=f"{code.name} (variant {copy})",
                    cues=tuple(dict.fromkeys(kept + fresh)), patterns=(), line=None)
 
 
-def large_codebook(codes: int = 600, *, seed: int = 7, base: Path = BASE_CODEBOOK) -> Codebook:
+def large_codebook(codes: int = 600, *, seed: int = 7, base: Path = BASE_CODEBOOK,
+                   shared: float = 0.5) -> Codebook:
     """The base codebook plus clones of its codes until it has about ``codes`` codes.
+
+    With ``shared`` 0.5 each clone keeps about half its original's cues, so a cue in the
+    text is evidence for several codes and the suggestions nearly quadruple; with 0 the
+    clones have cues of their own that the text never holds, which measures what the size
+    of the codebook alone costs.
 
     Stage codes are not cloned (other codes point at them); clones keep their category,
     parent and stage, so the result loads like the original.
@@ -178,9 +186,10 @@ def large_codebook(codes: int = 600, *, seed: int = 7, base: Path = BASE_CODEBOO
         for code in originals:
             if have + len(extra) >= codes:
                 break
-            extra.append(_clone(code, copy, rng, vocabulary))
+            extra.append(_clone(code, copy, rng, vocabulary, shared))
         copy += 1
-    return replace(book, name=f"{book.name} (benchmark, {codes} codes)", codes=(*book.codes, *extra))
+    name = f"{book.name} (benchmark, {codes} codes{', cues of their own' if not shared else ''})"
+    return replace(book, name=name, codes=(*book.codes, *extra))
 
 
 def write_codebook(path: Path, codebook: Codebook) -> Path:

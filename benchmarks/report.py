@@ -8,6 +8,7 @@ STEP_NAMES = {
     "startup": "load spaCy and qualcode's pipelines (once, untimed elsewhere)",
     "codebook_60": "load codebook, 60 codes",
     "codebook_600": "load codebook, 600 codes",
+    "codebook_600_own": "load codebook, 600 codes, cues of their own",
     "tokenizer_floor": "baseline: spaCy blank('en') tokenizer only",
     "tokenizer_floor_warm": "baseline: the same tokenizer, its cache offered each new word first",
     "ingest": "ingest (read, segment, store)",
@@ -15,6 +16,7 @@ STEP_NAMES = {
     "suggest_cues_60": "suggest, cues, 60 codes",
     "suggest_cues_60_processes_2": "suggest, cues, 60 codes, --processes 2",
     "suggest_cues_600": "suggest, cues, 600 codes",
+    "suggest_cues_600_own": "suggest, cues, 600 codes, the 540 added with cues of their own",
     "naive_60": "baseline: naive substring autocoder, 60 codes",
     "naive_600": "baseline: naive substring autocoder, 600 codes",
     "learn": "learn (5 reviewed documents)",
@@ -34,6 +36,8 @@ RATIO_NAMES = {
     "suggest_speedup_vs_naive_60": "naive time / suggest(cues) time, 60 codes",
     "suggest_speedup_vs_naive_600": "naive time / suggest(cues) time, 600 codes",
     "suggest_600_over_60": "suggest(cues) time, 600 codes / 60 codes",
+    "suggest_600_own_over_60": "the same, the 540 added codes with cues of their own (the "
+                               "size of the codebook alone)",
     "naive_600_over_60": "naive time, 600 codes / 60 codes",
     "ingest_speedup_processes_2": "ingest time, 1 process / 2 processes",
     "suggest_speedup_processes_2": "suggest(cues) time, 1 process / 2 processes",
@@ -64,6 +68,7 @@ def _size_table(size: dict[str, Any]) -> list[str]:
     model = size.get("suggestions_model")
     summary = (f"Suggestions: {size['suggestions_60']:,} (60 codes), "
                f"{size['suggestions_600']:,} (600 codes), "
+               f"{size.get('suggestions_600_own', 0):,} (600 codes, cues of their own), "
                f"{f'{model:,}' if model is not None else 'not run'} (model); "
                f"{pairs}; rows exported: {size['exported_rows']:,}; accepted for learn: "
                f"{size['accepted']:,}.")

@@ -34,7 +34,7 @@ import corpus
 from qualcode.codebook import load_codebook
 
 STEPS = ("ingest", "ingest_processes_2", "suggest_cues_60", "suggest_cues_60_processes_2",
-         "suggest_cues_600", "learn", "suggest_model", "tables", "export_segments_csv",
+         "suggest_cues_600", "suggest_cues_600_own", "learn", "suggest_model", "tables", "export_segments_csv",
          "export_segments_xlsx", "export_qdpx")
 BASELINES = ("tokenizer_floor", "tokenizer_floor_warm", "naive_60", "naive_600")
 
@@ -159,6 +159,7 @@ def ratios(size: dict[str, Any]) -> dict[str, float | None]:
         "suggest_speedup_vs_naive_60": _ratio(s.get("naive_60"), s["suggest_cues_60"]),
         "suggest_speedup_vs_naive_600": _ratio(s.get("naive_600"), s["suggest_cues_600"]),
         "suggest_600_over_60": _ratio(s["suggest_cues_600"], s["suggest_cues_60"]),
+        "suggest_600_own_over_60": _ratio(s.get("suggest_cues_600_own"), s["suggest_cues_60"]),
         "naive_600_over_60": _ratio(s.get("naive_600"), s.get("naive_60")),
         "ingest_speedup_processes_2": _ratio(s["ingest"], s.get("ingest_processes_2")),
         "suggest_speedup_processes_2": _ratio(s["suggest_cues_60"],
@@ -196,8 +197,10 @@ def main(argv: list[str] | None = None) -> int:
         files = corpus.write_transcripts(work / "corpus", max(*args.sizes, args.scale_documents),
                                          words=args.words, seed=args.seed)
         large = corpus.large_codebook(600, seed=args.seed)
+        own = corpus.large_codebook(600, seed=args.seed, shared=0.0)
         codebooks = {"60": str(corpus.BASE_CODEBOOK),
-                     "600": str(corpus.write_codebook(work / "codebook-600.yaml", large))}
+                     "600": str(corpus.write_codebook(work / "codebook-600.yaml", large)),
+                     "600-own": str(corpus.write_codebook(work / "codebook-600-own.yaml", own))}
         cues = {"60": corpus.code_cues(load_codebook(corpus.BASE_CODEBOOK)),
                 "600": corpus.code_cues(large)}
         sizes = []

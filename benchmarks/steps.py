@@ -145,11 +145,13 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
     timer.time("tokenizer_floor_warm", partial(tokenizer_floor_warm, read_texts(files)))
     result: dict[str, Any] = {"documents": len(files), "words": words, "notes": []}
     large, parallel = work / "bench-600.qualcode", work / "bench-p2.qualcode"
+    own = work / "bench-600-own.qualcode"
     with open_project(path) as project:
         timer.time("codebook_60", lambda: install_codebook(project, Path(spec["codebooks"]["60"])),
                    words=0)
         timer.time("ingest", lambda: ingest_paths(project, files))
         copy_project(path, large)
+        copy_project(path, own)
         copy_project(path, parallel)
         report = timer.time("suggest_cues_60", lambda: suggest(project, keep_suggestions=False))
         result["suggestions_60"] = report.added
@@ -161,6 +163,13 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
         report = timer.time("suggest_cues_600", lambda: suggest(other, keep_suggestions=False))
         result["suggestions_600"] = report.added
     large.unlink()
+    with open_project(own) as other:
+        timer.time("codebook_600_own", lambda: install_codebook(
+            other, Path(spec["codebooks"]["600-own"]), force=True), words=0)
+        report = timer.time("suggest_cues_600_own", lambda: suggest(other,
+                                                                     keep_suggestions=False))
+        result["suggestions_600_own"] = report.added
+    own.unlink()
     with open_project(path) as project:
         result["accepted"] = accept_some(project, REVIEWED)
         if spec.get("model", True):

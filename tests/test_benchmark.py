@@ -20,14 +20,16 @@ def test_quick_benchmark_writes_results(tmp_path: Path) -> None:
     (size,) = results["sizes"]
     assert set(size["steps"]) >= {"tokenizer_floor", "tokenizer_floor_warm", "ingest", "ingest_processes_2",
                                   "suggest_cues_60", "suggest_cues_60_processes_2",
-                                  "suggest_cues_600", "naive_60", "naive_600", "learn",
+                                  "suggest_cues_600", "suggest_cues_600_own", "naive_60",
+                                  "naive_600", "learn",
                                   "suggest_model", "tables", "export_segments_csv",
                                   "export_segments_xlsx", "export_qdpx"}
     assert set(size["ratios"]) == {"ingest_suggest_vs_tokenizer", "ingest_vs_tokenizer",
                                    "ingest_suggest_processes_2_vs_tokenizer",
                                    "ingest_suggest_vs_warm_tokenizer",
                                    "suggest_speedup_vs_naive_60", "suggest_speedup_vs_naive_600",
-                                   "suggest_600_over_60", "naive_600_over_60",
+                                   "suggest_600_over_60", "suggest_600_own_over_60",
+                                   "naive_600_over_60",
                                    "ingest_speedup_processes_2", "suggest_speedup_processes_2"}
     assert set(results["scale"]["steps"]) == {"tables", "export_segments_csv",
                                               "export_segments_xlsx"}
@@ -35,6 +37,7 @@ def test_quick_benchmark_writes_results(tmp_path: Path) -> None:
     assert results["survey"]["answers"] == 200
     text = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
     assert "## Ratios" in text
+    assert "cues of their own" in text
     assert "tokenizer only" in text
     assert "## Tables and exports at scale" in text
 

@@ -42,3 +42,18 @@ def test_large_codebook_clones_codes_up_to_the_size_asked() -> None:
     assert len(codes) == 600
     assert len({c.id for c in codes}) == 600
     assert any(c.id.endswith("-v9") for c in codes)
+
+
+def test_clones_with_cues_of_their_own_share_none_with_the_base() -> None:
+    base = corpus.load_codebook(corpus.BASE_CODEBOOK)
+    base_cues = {cue for c in base.codes for cue in c.cues}
+    half = corpus.large_codebook(600)
+    own = corpus.large_codebook(600, shared=0.0)
+    added = [c for c in own.codes if c.kind == "code" and c not in base.codes]
+    assert len([c for c in own.codes if c.kind == "code"]) == 600
+    assert added
+    assert all(c.cues and not set(c.cues) & base_cues for c in added)
+    shared = [c for c in half.codes
+              if c.kind == "code" and c not in base.codes and set(c.cues) & base_cues]
+    assert len(shared) > len(added) / 2
+    assert "cues of their own" in own.name

