@@ -136,3 +136,42 @@ def test_both_methods_on_the_sample_and_undo(sample: Project) -> None:
     undo_run(sample, report.run_id or "")
     with sample.read() as conn:
         assert store_codings.find_codings(conn) == before
+
+
+@pytest.mark.parametrize("method", ["model", "both"])
+def test_model_suggestions_one_document_at_a_time_equal_the_whole_corpus_analysis(
+        sample: Project, method: str) -> None:
+    """suggest analyses one chosen document at a time with the project's cue rarity: the
+    proposals are those of one analysis of every unit of the project."""
+    from qualcode.assist.analysis import analyse_units
+    from qualcode.assist.combine import Structure
+    from qualcode.assist.propose import propose
+    from qualcode.assist.stream import stored_sources
+    from qualcode.assist.suggest import load_classifier
+    from qualcode.assist.units import load_units
+    from qualcode.store import codes as store_codes
+    from qualcode.store import documents as store_documents
+
+    learn(sample, coder="researcher", unit="sentence", folds=2, params=FAST)
+    chosen = ["ai2-olmo", "eleutherai-pythia", "meta-llama"]
+    progress: list[tuple[int, int, str]] = []
+    report = suggest(sample, documents=chosen, method=method, dry_run=True,
+                     progress=lambda *call: progress.append(call))
+    with sample.read() as conn:
+        codes = store_codes.list_codes(conn)
+        _, fitted = load_classifier(conn, unit="sentence")
+        units = load_units(conn)
+        sources = stored_sources(conn, store_documents.document_names(conn))
+        coded = {(c.document, c.start, c.end, c.code) for c in store_codings.find_codings(conn)}
+    whole = analyse_units(units, codes, sources=sources)
+    part = whole.subset([i for i, u in enumerate(units) if u.document in chosen])
+    proposed = propose(part, Structure.of(codes), method=method, fitted=fitted)
+    expected = [(u.document, u.start, p.code, p.score, p.rationale)
+                for p, u in ((p, part.units[p.unit]) for p in proposed)
+                if (u.document, u.start, u.end, p.code) not in coded]  # suggest skips those
+    found = [(s.document, s.start, s.code, s.score, s.rationale) for s in report.suggestions]
+    assert sorted(found) == sorted(expected)
+    assert len(found) > 20
+    assert report.units == len(part.units)
+    assert [call[0] for call in progress][-1] == progress[-1][1] == len(part.units)
+    assert [call[2].split(" ")[0] for call in progress] == chosen

@@ -3,8 +3,9 @@
 One tokenisation per document (its units joined, see :mod:`qualcode.assist.stream`; none
 when ingest kept the document's tokens) and one over the distinct questions before them
 give tokens, lemmas and cue hits; cue scores follow, with the rarity of each cue taken
-over all the units. The model needs every unit's words, so this holds the whole analysis;
-cue suggestions alone stream instead (:mod:`qualcode.assist.suggest`).
+over all the units. An analysis holds every unit it was given: model suggestions analyse one
+document at a time, with the rarity of cues counted over the whole project first
+(:mod:`qualcode.assist.suggest`).
 """
 
 from __future__ import annotations
@@ -48,14 +49,16 @@ class Analysis:
 
 def analyse_units(
     units: Sequence[Unit], codes: Sequence[Code], *, progress: Progress | None = None,
-    sources: Mapping[str, Source] | None = None,
+    sources: Mapping[str, Source] | None = None, rare: Mapping[str, float] | None = None,
 ) -> Analysis:
     """Analyse ``units`` against the cues and patterns of ``codes``.
 
     ``sources`` maps document names to their text and the tokens ingest kept (see
     :func:`~qualcode.assist.stream.stored_sources`); a document found there is not
     tokenised again. ``progress(units done, units, "<document> (<k>/<n> documents)")`` is
-    called after each document.
+    called after each document. ``rare`` gives the rarity of each cue when it was counted
+    over more units than these (a corpus analysed one document at a time); by default it
+    is taken over ``units``.
     """
     sources = sources or {}
     matcher = nlp.cue_matcher(codes)
@@ -71,7 +74,7 @@ def analyse_units(
         if progress is not None:
             progress(end, len(units), f"{name} ({number}/{len(names)} documents)")
         start = end
-    rare = rarity(analysed)
+    rare = dict(rarity(analysed) if rare is None else rare)
     cues = score_units([u.start for u in units], analysed, rare=rare)
     questions = sorted({u.question for u in units if u.question})
     asked_items = list(nlp.analyse(questions, matcher))

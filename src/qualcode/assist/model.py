@@ -21,6 +21,7 @@ import struct
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any
 
 from qualcode import nlp
@@ -118,20 +119,29 @@ def predict(
     if not analysis.units:
         return []
     words = [unit_words(analysis, i, categories) for i in range(len(analysis.units))]
-    parts = unpack(data)
-    models = [part for part in parts if not part.startswith(PROFILES)]
+    textcats, stored = _loaded(data, tuple(labels), params.ngram_size, params.length)
     total: list[dict[str, float]] = [dict.fromkeys(labels, 0.0) for _ in words]
-    for part in models:
-        textcat = nlp.Textcat(part, labels, ngram_size=params.ngram_size, length=params.length)
+    for textcat in textcats:
         for sums, probs in zip(total, textcat.scores(words), strict=True):
             for label, p in probs.items():
-                sums[label] += p / len(models)
-    stored = [profiles.loads(part[len(PROFILES):]) for part in parts if part.startswith(PROFILES)]
+                sums[label] += p / len(textcats)
     for found in stored:  # classifiers stored before profiles existed have none
         for sums, near in zip(total, profiles.similarities(found, analysis), strict=True):
             for label, value in near.items():
                 sums[label] = sums.get(label, 0.0) + value / len(stored)
     return total
+
+
+@lru_cache(maxsize=2)
+def _loaded(data: bytes, labels: tuple[str, ...], ngram_size: int, length: int
+            ) -> tuple[list[nlp.Textcat], list[Any]]:
+    """The packed classifiers and code profiles of ``data``, loaded once for all the
+    documents a run predicts for, one at a time."""
+    parts = unpack(data)
+    textcats = [nlp.Textcat(part, list(labels), ngram_size=ngram_size, length=length)
+                for part in parts if not part.startswith(PROFILES)]
+    stored = [profiles.loads(part[len(PROFILES):]) for part in parts if part.startswith(PROFILES)]
+    return textcats, stored
 
 
 _MAGIC = b"qualcode-textcat-1"

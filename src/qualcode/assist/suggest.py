@@ -12,8 +12,9 @@ there are two passes: the first matches every document, counts how many units ho
 cue, and spills the units with hits of the chosen documents to a temporary file; the
 second reads them back one document at a time, scores them and writes their suggestions.
 With ``processes`` above 1, worker processes read, match and score chunks of documents
-(:mod:`qualcode.assist.chunks`) while this process writes. The model needs every unit's words, so
-methods ``model`` and ``both`` analyse all units at once (:func:`analyse_units`).
+(:mod:`qualcode.assist.chunks`) while this process writes. Methods ``model`` and ``both`` also count
+the rarity of cues over the project first, then analyse and propose for one chosen
+document at a time (:func:`analyse_units`), so their memory stays flat too.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from qualcode.assist.analysis import Analysis, Progress, analyse_units
+from qualcode.assist.analysis import Progress, analyse_units
 from qualcode.assist.chunks import (
     Proposed,
     chunked,
@@ -38,9 +39,9 @@ from qualcode.assist.chunks import (
 from qualcode.assist.combine import Structure
 from qualcode.assist.cues import rarity
 from qualcode.assist.fit import Fitted, check_method
-from qualcode.assist.propose import Proposal, propose
-from qualcode.assist.stream import Spill, Workers, grouped, match_group, stored_sources
-from qualcode.assist.units import check_unit, load_units
+from qualcode.assist.propose import propose
+from qualcode.assist.stream import Spill, Workers, grouped, match_group, usable_source
+from qualcode.assist.units import check_unit, with_units
 from qualcode.errors import ProjectError, UserError
 from qualcode.models import Code, Coding, under_prefix
 from qualcode.store import Project
@@ -121,8 +122,8 @@ def suggest(
     and writes the project. ``keep_suggestions=False`` leaves ``report.suggestions`` empty
     (the counts stay), so a run over a large corpus holds no suggestion in memory.
     ``progress(documents done, documents, "<document> (<units so far> units)")`` is called
-    after each document is matched (method ``cues``; the others report units, see
-    :func:`analyse_units`).
+    after each document is matched (method ``cues``; the others report the units of the
+    chosen documents analysed so far, and "<document> (<k>/<n> documents)").
     """
     check_method(method)
     check_unit(unit)
@@ -146,11 +147,9 @@ def suggest(
                              progress=progress)
         else:
             assert fitted is not None
-            units = load_units(conn, unit=unit, include_interviewer=include_interviewer)
-            sources = stored_sources(conn, sorted({u.document for u in units}))
-            found = _by_model(run, analyse_units(units, codes, progress=progress,
-                                                 sources=sources), codes,
-                              method=method, fitted=fitted, min_score=min_score)
+            found = _by_model(conn, run, codes, unit=unit, method=method, fitted=fitted,
+                              min_score=min_score, include_interviewer=include_interviewer,
+                              progress=progress)
         run.write(conn, found, categories={c.id: c.category for c in codes})
     return report
 
@@ -233,18 +232,42 @@ class _Tally:
         return rarity(counts=self.counts, units=self.units)
 
 
-def _by_model(run: _Run, analysis: Analysis, codes: Sequence[Code], *, method: str,
-              fitted: Fitted, min_score: float | None) -> Iterator[Proposed]:
-    """Model (or combined) proposals for the chosen documents, one document at a time."""
-    chosen = [i for i, u in enumerate(analysis.units) if u.document in run.names]
-    part = analysis.subset(chosen)
-    run.report.units = len(chosen)
-    found = propose(part, Structure.of(codes), method=method, fitted=fitted, min_score=min_score)
-    by_document: dict[str, list[Proposal]] = {}
-    for p in found:
-        by_document.setdefault(part.units[p.unit].document, []).append(p)
-    for name in sorted(by_document):
-        yield part.units, by_document[name]
+def _by_model(conn: Connection, run: _Run, codes: Sequence[Code], *, unit: str, method: str,
+              fitted: Fitted, min_score: float | None, include_interviewer: bool,
+              progress: Progress | None) -> Iterator[Proposed]:
+    """Model (or combined) proposals for the chosen documents, one document at a time.
+
+    Every feature of the model and of the combination is a unit's or its document's,
+    except the rarity of cues, which is the project's: a first pass counts it (as for cue
+    suggestions), then each chosen document is analysed and proposed for on its own, so
+    memory stays flat however large the corpus.
+    """
+    names = store_documents.document_names(conn)
+    tally = _Tally(len(names), None)
+    chosen_units = 0
+    with Workers(codes):
+        for members, parts, keep in grouped(conn, names, run.names, unit=unit,
+                                            include_interviewer=include_interviewer):
+            matched = match_group(parts, False)
+            tally.add(members, matched.counts)
+            chosen_units += matched.units if keep else 0
+    rare = tally.rarity()
+    structure = Structure.of(codes)
+    chosen = [name for name in names if name in run.names]
+    done = 0
+    for number, (doc, tokens, units) in enumerate(with_units(
+            conn, store_documents.iter_documents_tokens(conn, chosen), unit=unit,
+            include_interviewer=include_interviewer), start=1):
+        source = usable_source(doc, tokens)
+        analysis = analyse_units(units, codes, rare=rare,
+                                 sources={doc.name: source} if source is not None else None)
+        run.report.units += len(units)
+        found = propose(analysis, structure, method=method, fitted=fitted, min_score=min_score)
+        if found:
+            yield analysis.units, found
+        done += len(units)
+        if progress is not None:
+            progress(done, chosen_units, f"{doc.name} ({number}/{len(chosen)} documents)")
 
 
 def _documents(conn: Connection, documents: Sequence[str]) -> set[str]:
