@@ -70,7 +70,8 @@ def joined_doc(units: Sequence[Unit], source: Source | None = None
     each unit in it (see the module docstring).
 
     With ``source`` (the units' document) the doc is rebuilt from the tokens ingest kept,
-    which is the same doc for less work; when they do not fit, the text is tokenised.
+    which is the same doc for less work unless the units are short (:data:`REBUILT`);
+    when the tokens do not fit, the text is tokenised.
     """
     return group_doc([(units, source)])
 

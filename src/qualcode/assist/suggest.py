@@ -12,9 +12,10 @@ there are two passes: the first matches every document, counts how many units ho
 cue, and spills the units with hits of the chosen documents to a temporary file; the
 second reads them back one document at a time, scores them and writes their suggestions.
 With ``processes`` above 1, worker processes read, match and score chunks of documents
-(:mod:`qualcode.assist.chunks`) while this process writes. Methods ``model`` and ``both`` also count
-the rarity of cues over the project first, then analyse and propose for one chosen
-document at a time (:func:`analyse_units`), so their memory stays flat too.
+(:mod:`qualcode.assist.chunks`) while this process writes. Methods ``model`` and
+``both`` also count the rarity of cues over the project first, then analyse and propose
+for one chosen document at a time (:func:`analyse_units`), so their memory stays flat
+too.
 """
 
 from __future__ import annotations
@@ -118,8 +119,8 @@ def suggest(
 ) -> SuggestReport:
     """Suggest codes for the units of ``documents`` (all documents when empty).
 
-    ``processes`` worker processes match cues (method ``cues``); this process alone reads
-    and writes the project. ``keep_suggestions=False`` leaves ``report.suggestions`` empty
+    ``processes`` worker processes read and match the documents (method ``cues``); this
+    process alone writes to the project. ``keep_suggestions=False`` leaves ``report.suggestions`` empty
     (the counts stay), so a run over a large corpus holds no suggestion in memory.
     ``progress(documents done, documents, "<document> (<units so far> units)")`` is called
     after each document is matched (method ``cues``; the others report the units of the
@@ -142,9 +143,9 @@ def suggest(
         "include_interviewer": include_interviewer, "classifier": report.classifier})
     with project.read() if dry_run else project.write() as conn:
         if method == "cues":
-            found = _by_cues(conn, run, codes, target=project.target, unit=unit, min_score=min_score,
-                             include_interviewer=include_interviewer, processes=processes,
-                             progress=progress)
+            found = _by_cues(conn, run, codes, target=project.target, unit=unit,
+                             min_score=min_score, include_interviewer=include_interviewer,
+                             processes=processes, progress=progress)
         else:
             assert fitted is not None
             found = _by_model(conn, run, codes, unit=unit, method=method, fitted=fitted,
