@@ -74,7 +74,7 @@ def analyse_units(
         if progress is not None:
             progress(end, len(units), f"{name} ({number}/{len(names)} documents)")
         start = end
-    rare = dict(rarity(analysed) if rare is None else rare)
+    rare = rarity(analysed) if rare is None else rare
     cues = score_units([u.start for u in units], analysed, rare=rare)
     questions = sorted({u.question for u in units if u.question})
     asked_items = list(nlp.analyse(questions, matcher))

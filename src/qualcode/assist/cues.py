@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from qualcode import nlp
@@ -96,7 +96,7 @@ def score_units(
     offsets: Sequence[int],
     analysed: Sequence[nlp.Analysed],
     *,
-    rare: dict[str, float] | None = None,
+    rare: Mapping[str, float] | None = None,
 ) -> list[dict[str, CueScore]]:
     """For each analysed text, the score and evidence of every code with at least one hit.
 

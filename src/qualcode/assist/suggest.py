@@ -41,7 +41,14 @@ from qualcode.assist.combine import Structure
 from qualcode.assist.cues import rarity
 from qualcode.assist.fit import Fitted, check_method
 from qualcode.assist.propose import propose
-from qualcode.assist.stream import Spill, Workers, grouped, match_group, usable_source
+from qualcode.assist.stream import (
+    Matched,
+    Spill,
+    Workers,
+    grouped,
+    match_group,
+    usable_source,
+)
 from qualcode.assist.units import check_unit, with_units
 from qualcode.errors import ProjectError, UserError
 from qualcode.models import Code, Coding, under_prefix
@@ -164,29 +171,39 @@ def _by_cues(conn: Connection, run: _Run, codes: Sequence[Code], *, target: str,
     :class:`Spill`); with workers, they read and match chunks of documents themselves
     (see :mod:`qualcode.assist.chunks`).
     """
-    sizes = store_documents.document_sizes(conn)
-    tally = _Tally(len(sizes), progress)
     if processes > 1:
-        yield from _in_workers(run, codes, sizes, tally, target=target, unit=unit,
-                               min_score=min_score, include_interviewer=include_interviewer,
-                               processes=processes)
+        sizes = store_documents.document_sizes(conn)
+        yield from _in_workers(run, codes, sizes, _Tally(len(sizes), progress), target=target,
+                               unit=unit, min_score=min_score,
+                               include_interviewer=include_interviewer, processes=processes)
         return
+    names = store_documents.document_names(conn)
+    tally = _Tally(len(names), progress)
     spill = Spill()
     with Workers(codes):
         try:
-            for members, parts, keep in grouped(conn, [n for n, _ in sizes], run.names,
-                                                unit=unit,
-                                                include_interviewer=include_interviewer):
-                matched = match_group(parts, keep)
-                tally.add(members, matched.counts)
-                if keep:
-                    run.report.units += matched.units
-                    if matched.found:
-                        spill.add(matched)
+            for matched in _match_all(conn, run, names, tally, unit=unit,
+                                      include_interviewer=include_interviewer, keep=True):
+                if matched.found:
+                    spill.add(matched)
             rare = tally.rarity()
             yield from (propose_found(matched.found, rare, min_score) for matched in spill)
         finally:
             spill.close()
+
+
+def _match_all(conn: Connection, run: _Run, names: Sequence[str], tally: _Tally, *,
+               unit: str, include_interviewer: bool, keep: bool) -> Iterator[Matched]:
+    """The first pass in this process (inside ``Workers``): every document of ``names``
+    matched and counted into ``tally``; yields what was matched in the chosen documents
+    (their hits only when ``keep``), whose units it counts in the run's report."""
+    for members, parts, chosen in grouped(conn, names, run.names, unit=unit,
+                                          include_interviewer=include_interviewer):
+        matched = match_group(parts, keep and chosen)
+        tally.add(members, matched.counts)
+        if chosen:
+            run.report.units += matched.units
+            yield matched
 
 
 def _in_workers(run: _Run, codes: Sequence[Code], sizes: Sequence[tuple[str, int]],
@@ -245,13 +262,10 @@ def _by_model(conn: Connection, run: _Run, codes: Sequence[Code], *, unit: str, 
     """
     names = store_documents.document_names(conn)
     tally = _Tally(len(names), None)
-    chosen_units = 0
     with Workers(codes):
-        for members, parts, keep in grouped(conn, names, run.names, unit=unit,
-                                            include_interviewer=include_interviewer):
-            matched = match_group(parts, False)
-            tally.add(members, matched.counts)
-            chosen_units += matched.units if keep else 0
+        for _ in _match_all(conn, run, names, tally, unit=unit,
+                            include_interviewer=include_interviewer, keep=False):
+            pass
     rare = tally.rarity()
     structure = Structure.of(codes)
     chosen = [name for name in names if name in run.names]
@@ -262,13 +276,13 @@ def _by_model(conn: Connection, run: _Run, codes: Sequence[Code], *, unit: str, 
         source = usable_source(doc, tokens)
         analysis = analyse_units(units, codes, rare=rare,
                                  sources={doc.name: source} if source is not None else None)
-        run.report.units += len(units)
         found = propose(analysis, structure, method=method, fitted=fitted, min_score=min_score)
         if found:
             yield analysis.units, found
         done += len(units)
         if progress is not None:
-            progress(done, chosen_units, f"{doc.name} ({number}/{len(chosen)} documents)")
+            progress(done, run.report.units,
+                     f"{doc.name} ({number}/{len(chosen)} documents)")
 
 
 def _documents(conn: Connection, documents: Sequence[str]) -> set[str]:

@@ -192,11 +192,9 @@ def joined_units_doc(parts: Sequence[tuple[str, bytes, Sequence[tuple[int, int]]
     spaces = np.concatenate([c[1] for c in columns]) if columns else np.zeros(0, bool)
     norms: dict[int, str] = {}
     before = 0
-    for part_orths, part_spaces, part_norms in columns:
+    for part_orths, _, part_norms in columns:
         norms.update((before + at, norm) for at, norm in part_norms.items())
         before += len(part_orths)
-        if len(part_spaces):
-            spaces[before - 1] = True  # the space joining it to the next text's spans
     if len(spaces):
         spaces[-1] = False
     return (_doc(orths.tolist(), spaces.tolist(), norms),
@@ -205,8 +203,9 @@ def joined_units_doc(parts: Sequence[tuple[str, bytes, Sequence[tuple[int, int]]
 
 def _span_columns(text: str, data: bytes, spans: Sequence[tuple[int, int]]
                   ) -> tuple[Any, Any, dict[int, str]]:
-    """Word hashes, trailing spaces and odd norms of the tokens of ``spans`` joined by
-    single spaces (see :func:`units_doc`); the last token has no space after it."""
+    """Word hashes, trailing spaces and odd norms of the tokens of ``spans``, each span
+    followed by a single space (see :func:`units_doc`), the last one too: the caller
+    joins texts and drops the space at the very end."""
     import numpy as np
 
     found = decode(data, text)
@@ -224,8 +223,6 @@ def _span_columns(text: str, data: bytes, spans: Sequence[tuple[int, int]]
     per_span = np.bincount(np.array(owners, dtype=np.int64), weights=sizes,
                            minlength=len(spans)).astype(np.int64)
     spaces[(np.cumsum(per_span) - 1)[per_span > 0]] = True  # the joining spaces
-    if len(spaces):
-        spaces[-1] = False
     pool = dict(zip(found.norm_at.tolist(), found.norms, strict=True))
     pool.update((len(found) + i, norm) for i, norm in fragments.norms.items())
     odd = np.flatnonzero(np.isin(taken, np.array(list(pool), dtype=np.int64))).tolist()
