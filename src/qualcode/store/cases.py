@@ -8,7 +8,7 @@ from sqlalchemy import Connection, bindparam, delete, func, select
 
 from qualcode.models import Case
 from qualcode.store import schema
-from qualcode.store.engine import driver, driver_insert, inserted_id
+from qualcode.store.engine import driver, insert_row
 
 # built once: a statement made per call costs SQLAlchemy more than SQLite's work on it
 _CASE_ID = select(schema.cases.c.id).where(schema.cases.c.name == bindparam("name"))
@@ -26,12 +26,11 @@ def ensure_case(conn: Connection, name: str) -> int:
         row = sqlite.execute("SELECT id FROM cases WHERE name = ?", (name,)).fetchone()
         if row is not None:
             return int(row[0])
-        return driver_insert(conn, "INSERT INTO cases (name) VALUES (?)", (name,))
-    found = find_case(conn, name)
-    if found is not None:
-        return found
-    result = conn.execute(schema.cases.insert(), {"name": name})
-    return inserted_id(result)
+    else:
+        found = find_case(conn, name)
+        if found is not None:
+            return found
+    return insert_row(conn, schema.cases, ("name",), (name,))
 
 
 def case_attributes(conn: Connection, case_id: int) -> dict[str, str]:

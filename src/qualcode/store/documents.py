@@ -12,7 +12,7 @@ from sqlalchemy import Connection, delete, func, select, update
 from qualcode.errors import UserError
 from qualcode.models import ParsedDocument, Segment, Turn
 from qualcode.store import schema
-from qualcode.store.engine import driver, driver_insert, insert_rows, inserted_id, now
+from qualcode.store.engine import driver, insert_row, insert_rows, now
 
 SegmentRow = tuple[str, int, int, int]  # (kind, start, end, turn), as qualcode.segment makes them
 
@@ -49,8 +49,6 @@ _TURN_COLUMNS = ("document_id", "idx", "speaker", "role", "start", "end", "media
 _SEGMENT_COLUMNS = ("document_id", "turn_idx", "kind", "start", "end")
 _DOCUMENT_COLUMNS = ("name", "source_path", "source_sha256", "format", "text", "text_sha256",
                      "case_id", "ingested_at", "attributes")
-_ADD_DOCUMENT = "INSERT INTO documents ({}) VALUES ({})".format(
-    ", ".join(f'"{name}"' for name in _DOCUMENT_COLUMNS), ", ".join("?" for _ in _DOCUMENT_COLUMNS))
 _NAMES_PER_QUERY = 500  # well under SQLite's smallest limit on bound parameters (999)
 
 
@@ -136,12 +134,7 @@ def add_document(
     values = (doc.name, doc.source_path, doc.source_sha256, doc.format, doc.text,
               text_sha256 or doc.text_sha256, case_id, now(),
               json.dumps(dict(doc.attributes), ensure_ascii=False, sort_keys=True))
-    if conn.dialect.name == "sqlite":
-        doc_id = driver_insert(conn, _ADD_DOCUMENT, values)
-    else:
-        result = conn.execute(schema.documents.insert(),
-                              dict(zip(_DOCUMENT_COLUMNS, values, strict=True)))
-        doc_id = inserted_id(result)
+    doc_id = insert_row(conn, schema.documents, _DOCUMENT_COLUMNS, values)
     _insert_parts(conn, doc_id, doc.turns, segments)
     return doc_id
 

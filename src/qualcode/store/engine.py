@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -206,11 +207,24 @@ def driver(conn: Connection) -> sqlite3.Connection:
     return found
 
 
-def driver_insert(conn: Connection, sql: str, values: Sequence[Any]) -> int:
-    """Run one INSERT on the :func:`driver` connection; the id of the row it added."""
-    row_id = driver(conn).execute(sql, values).lastrowid
+def insert_row(conn: Connection, table: Table, columns: Sequence[str],
+               values: Sequence[Any]) -> int:
+    """Insert one row of ``values`` in ``columns`` order; the id of the row it added.
+
+    For rows added once per document: on SQLite the statement goes to the :func:`driver`.
+    """
+    if conn.dialect.name != "sqlite":
+        return inserted_id(conn.execute(table.insert(), dict(zip(columns, values, strict=True))))
+    row_id = driver(conn).execute(_insert_sql(table.name, tuple(columns)), values).lastrowid
     assert row_id is not None
     return row_id
+
+
+@lru_cache(maxsize=64)
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    names = ", ".join(f'"{name}"' for name in columns)
+    marks = ", ".join("?" for _ in columns)
+    return f'INSERT INTO "{table}" ({names}) VALUES ({marks})'
 
 
 @contextmanager
@@ -248,6 +262,4 @@ def insert_rows(
     if conn.dialect.name != "sqlite":
         conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
         return
-    names = ", ".join(f'"{name}"' for name in columns)
-    marks = ", ".join("?" for _ in columns)
-    driver(conn).executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', rows)
+    driver(conn).executemany(_insert_sql(table.name, tuple(columns)), rows)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from qualcode.store import schema
-from qualcode.store.engine import driver_insert, inserted_id, now
+from qualcode.store.engine import insert_row, now
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,6 @@ class Event:
 
 
 _COLUMNS = ("at", "actor", "action", "entity", "entity_id", "payload")
-_APPEND = 'INSERT INTO events ("at", "actor", "action", "entity", "entity_id", "payload") ' \
-    "VALUES (?, ?, ?, ?, ?, ?)"
 
 
 def log_event(
@@ -40,10 +38,7 @@ def log_event(
     """Append one event and return its id."""
     values = (now(), actor, action, entity, None if entity_id is None else str(entity_id),
               json.dumps(payload or {}, ensure_ascii=False, sort_keys=True))
-    if conn.dialect.name == "sqlite":
-        return driver_insert(conn, _APPEND, values)  # once per document: see driver()
-    result = conn.execute(schema.events.insert(), dict(zip(_COLUMNS, values, strict=True)))
-    return inserted_id(result)
+    return insert_row(conn, schema.events, _COLUMNS, values)  # once per document at ingest
 
 
 def _event(row: Any) -> Event:
