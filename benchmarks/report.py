@@ -49,11 +49,18 @@ def _machine(m: dict[str, Any]) -> list[str]:
             f"- Python {m['python']}, spaCy {m['spacy']}, qualcode {m['qualcode']}"]
 
 
+def _rss_label(measured: dict[str, Any]) -> str:
+    """Each step's own peak where the run could reset the high-water mark before it (runs
+    before that was measured report the process's peak so far)."""
+    own = measured.get("rss_scope") == "step"
+    return "peak RSS of the step (MB)" if own else "peak RSS so far (MB)"
+
+
 def _size_table(size: dict[str, Any]) -> list[str]:
     title = (f"### {size['documents']} documents, {size['words']:,} words, "
              f"{size['sentences']:,} participant sentences")
     lines = [title, "",
-             "| step | seconds | words/s | peak RSS so far (MB) | project (MB) |",
+             f"| step | seconds | words/s | {_rss_label(size)} | project (MB) |",
              "|---|---:|---:|---:|---:|"]
     for name, label in STEP_NAMES.items():
         step = size["steps"].get(name)
@@ -98,10 +105,13 @@ def _growth(growth: list[dict[str, Any]]) -> list[str]:
              "| | " + " | ".join(f"{base} → {t} docs" for t in targets) + " |",
              "|---|" + "---:|" * len(targets),
              "| words | " + " | ".join(f"x{g['words_factor']}" for g in growth) + " |",
-             "| peak RSS, whole run | " + " | ".join(f"x{g['peak_rss_factor']}" for g in growth)
-             + " |",
-             "| peak RSS after ingest | "
+             "| peak RSS, largest of any step | "
+             + " | ".join(f"x{g['peak_rss_factor']}" for g in growth) + " |",
+             "| peak RSS of ingest | "
              + " | ".join(f"x{g['ingest_peak_rss_factor']}" for g in growth) + " |"]
+    if all("suggest_peak_rss_factor" in g for g in growth):
+        lines.append("| peak RSS of suggest, cues, 60 codes | "
+                     + " | ".join(f"x{g['suggest_peak_rss_factor']}" for g in growth) + " |")
     names = [n for n in STEP_NAMES if any(n in g["time_per_word_factor"] for g in growth)]
     for name in names:
         values = [g["time_per_word_factor"].get(name) for g in growth]
@@ -115,9 +125,10 @@ def _scale(scale: dict[str, Any] | None) -> list[str]:
         return ["(not measured in this run: pass --scale-documents N)"]
     intro = (f"{scale['documents']:,} documents, {scale['words']:,} words, "
              f"{scale['codings']:,} accepted codings ({scale['exported_rows']:,} rows exported); "
-             f"project {scale['project_mb']} MB; peak RSS {scale['peak_rss_mb']} MB. "
+             f"project {scale['project_mb']} MB; largest peak RSS of a step "
+             f"{scale['peak_rss_mb']} MB. "
              "Target: under 10 s each.")
-    return [intro, "", "| step | seconds | peak RSS so far (MB) |", "|---|---:|---:|",
+    return [intro, "", f"| step | seconds | {_rss_label(scale)} |", "|---|---:|---:|",
             *(f"| {STEP_NAMES[name]} | {step['seconds']:.3f} | {step['peak_rss_mb']} |"
               for name, step in scale["steps"].items())]
 

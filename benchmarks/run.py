@@ -184,9 +184,13 @@ def growth(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         found.append({"from_documents": base["documents"], "to_documents": large["documents"],
                       "words_factor": round(scale, 1), "time_per_word_factor": per_step,
                       "peak_rss_factor": round(large["peak_rss_mb"] / base["peak_rss_mb"], 2),
-                      "ingest_peak_rss_factor": round(large["steps"]["ingest"]["peak_rss_mb"]
-                                                      / base["steps"]["ingest"]["peak_rss_mb"], 2)})
+                      "ingest_peak_rss_factor": _peak_factor(large, base, "ingest"),
+                      "suggest_peak_rss_factor": _peak_factor(large, base, "suggest_cues_60")})
     return found
+
+
+def _peak_factor(large: dict[str, Any], base: dict[str, Any], step: str) -> float:
+    return round(large["steps"][step]["peak_rss_mb"] / base["steps"][step]["peak_rss_mb"], 2)
 
 
 def main(argv: list[str] | None = None) -> int:

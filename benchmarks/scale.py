@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from steps import Timer, disk_mb, peak_mb, warm_up
+from steps import Timer, disk_mb, warm_up
 
 from qualcode.corpus import ingest_paths
 from qualcode.export.segments import export_segments
@@ -78,8 +78,8 @@ def measure_scale(spec: dict[str, Any]) -> dict[str, Any]:
             exported = timer.time(f"export_segments_{fmt}", partial(
                 export_segments, project, out / f"segments.{fmt}", status="all"))
     return {"documents": len(files), "words": words, "codings": codings,
-            "exported_rows": exported.rows, "steps": timer.steps, "peak_rss_mb": peak_mb(),
-            "project_mb": disk_mb(path)}
+            "exported_rows": exported.rows, "steps": timer.steps, "peak_rss_mb": timer.peak,
+            "rss_scope": timer.scope, "project_mb": disk_mb(path)}
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """One benchmark size, measured in a process of its own (so its peak RSS is its own).
 
 Run by :mod:`run` as ``python benchmarks/steps.py SPEC.json``; prints one JSON object.
-Every step is timed with ``perf_counter``; after each step the process's peak RSS so far
-(``ru_maxrss``) and the project's size on disk are recorded.
+Every step is timed with ``perf_counter``; after each step its own peak RSS (the
+high-water mark is reset before it, see :func:`reset_peak`) and the project's size on disk
+are recorded.
 """
 
 from __future__ import annotations
@@ -37,25 +38,45 @@ def peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def reset_peak() -> bool:
+    """Start a new peak RSS for the next step (Linux: 5 written to /proc/self/clear_refs
+    resets the high-water mark ``ru_maxrss`` reads). False where the system cannot: peaks
+    are then the process's so far, which carry whatever ran before into later steps."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5", encoding="ascii")
+    except OSError:
+        return False
+    return True
+
+
 def disk_mb(path: Path) -> float:
     files = [path, path.with_name(path.name + "-wal")]
     return round(sum(f.stat().st_size for f in files if f.exists()) / 1e6, 2)
 
 
 class Timer:
-    """Collects one record per step: seconds, words per second, peak RSS, project size."""
+    """Collects one record per step: seconds, words per second, peak RSS, project size.
+
+    ``peak`` is the largest peak of any step; ``scope`` says whether each peak is the
+    step's own (``step``) or the process's so far (``so far``, where it cannot be reset).
+    """
 
     def __init__(self, words: int, project: Path) -> None:
         self.words, self.project, self.steps = words, project, {}  # type: ignore[var-annotated]
+        self.peak, self.scope = 0.0, "step"
 
     def time(self, name: str, action: Callable[[], Any], *, words: int | None = None) -> Any:
+        if not reset_peak():
+            self.scope = "so far"
         began = time.perf_counter()
         value = action()
         seconds = time.perf_counter() - began
         counted = self.words if words is None else words
+        peak = peak_mb()
+        self.peak = max(self.peak, peak)
         self.steps[name] = {"seconds": round(seconds, 4),
                             "words_per_second": round(counted / seconds) if seconds and counted else None,
-                            "peak_rss_mb": peak_mb(),
+                            "peak_rss_mb": peak,
                             "project_mb": disk_mb(self.project) if self.project.exists() else 0}
         return value
 
@@ -154,7 +175,7 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
         copy_project(path, own)
         copy_project(path, parallel)
         report = timer.time("suggest_cues_60", lambda: suggest(project, keep_suggestions=False))
-        result["suggestions_60"] = report.added
+        result["suggestions_60"], result["sentences"] = report.added, report.units
         naive_baselines(project, spec, timer, result)
     measure_processes(files, work, parallel, spec.get("processes", 2), timer, result)
     with open_project(large) as other:
@@ -195,16 +216,15 @@ def measure(spec: dict[str, Any]) -> dict[str, Any]:
             result["notes"].append("REFI-QDA export skipped: above the --refi-cap size (it "
                                    "builds the whole XML in memory)")
     result["steps"] = timer.steps
-    result["peak_rss_mb"] = peak_mb()
+    result["peak_rss_mb"], result["rss_scope"] = timer.peak, timer.scope
     result["project_mb"] = disk_mb(path)
     return result
 
 
 def naive_baselines(project: Any, spec: dict[str, Any], timer: Timer,
                     result: dict[str, Any]) -> None:
-    """The naive autocoder over the participant sentences, unless the size is over the cap."""
-    with project.read() as conn:
-        result["sentences"] = sum(1 for _ in load_units(conn))
+    """The naive autocoder over the participant sentences, unless the size is over the cap
+    (it holds them all in memory, as such tools do)."""
     if not spec.get("naive", True):
         result["notes"].append("naive baselines skipped: above the --naive-cap size")
         return

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from steps import Timer, peak_mb, warm_up
+from steps import Timer, warm_up
 
 from qualcode.assist.suggest import suggest
 from qualcode.corpus import ingest_paths
@@ -35,7 +35,8 @@ def measure_survey(table: Path, work: Path) -> dict[str, Any]:
         report = timer.time("ingest", lambda: ingest_paths(project, [table], options=options))
         suggested = timer.time("suggest_cues_60", lambda: suggest(project))
     return {"answers": len(report.outcomes), "words": words, "suggestions": suggested.added,
-            "steps": timer.steps, "peak_rss_mb": peak_mb()}
+            "steps": timer.steps, "peak_rss_mb": timer.peak,
+            "rss_scope": timer.scope}
 
 
 if __name__ == "__main__":

@@ -66,3 +66,28 @@ def test_growth_and_ratios_without_naive_baselines() -> None:
     assert ratios["ingest_vs_tokenizer"] == 1.0
     assert ratios["ingest_suggest_processes_2_vs_tokenizer"] is None
     assert ratios["ingest_suggest_vs_warm_tokenizer"] is None
+
+
+def test_each_step_reports_its_own_peak(tmp_path: Path) -> None:
+    sys.path.insert(0, str(RUN.parent))
+    try:
+        import steps
+    finally:
+        sys.path.remove(str(RUN.parent))
+    if not steps.reset_peak():
+        import pytest
+
+        pytest.skip("this system cannot reset a process's peak RSS")
+    timer = steps.Timer(10, tmp_path / "none.qualcode")
+
+    def big() -> int:
+        held = bytearray(200 * 2**20)
+        held[::4096] = b"x" * len(held[::4096])  # touch every page, so it is resident
+        return len(held)
+
+    timer.time("big", big)
+    timer.time("small", lambda: sum(range(1000)))
+    big_peak, small_peak = timer.steps["big"]["peak_rss_mb"], timer.steps["small"]["peak_rss_mb"]
+    # the 200 MB of the first step are not carried into the second one's peak
+    assert big_peak - small_peak > 150
+    assert (timer.peak, timer.scope) == (big_peak, "step")
