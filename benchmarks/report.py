@@ -79,6 +79,12 @@ def _size_table(size: dict[str, Any]) -> list[str]:
                f"{f'{model:,}' if model is not None else 'not run'} (model); "
                f"{pairs}; rows exported: {size['exported_rows']:,}; accepted for learn: "
                f"{size['accepted']:,}.")
+    workers = size.get("worker_peak_rss_mb")
+    if workers:
+        summary += (" With --processes, the table gives the main process's peak; the largest "
+                    f"worker's was {workers['ingest']} MB (ingest)"
+                    + (f", {workers['suggest']} MB (suggest, any worker so far)"
+                       if "suggest" in workers else "") + ".")
     summary += "".join(f" Note: {note}." for note in size.get("notes", []))
     lines += ["", summary, ""]
     return lines

@@ -38,6 +38,12 @@ def peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def worker_peak_mb() -> float:
+    """The largest peak RSS of any worker process ended so far (only the --processes steps
+    start workers, ingest's first, so after each of them this is its workers' peak)."""
+    return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+
+
 def reset_peak() -> bool:
     """Start a new peak RSS for the next step (Linux: 5 written to /proc/self/clear_refs
     resets the high-water mark ``ru_maxrss`` reads). False where the system cannot: peaks
@@ -246,6 +252,7 @@ def measure_processes(files: list[Path], work: Path, parallel: Path, processes: 
     with open_project(fresh) as project:
         timer.time("ingest_processes_2", lambda: ingest_paths(project, files,
                                                               processes=processes))
+    result["worker_peak_rss_mb"] = {"ingest": worker_peak_mb()}
     fresh.unlink()
     if not suggest_has_processes():
         result["notes"].append("suggest has no processes option yet: its two-process line "
@@ -255,6 +262,7 @@ def measure_processes(files: list[Path], work: Path, parallel: Path, processes: 
     with open_project(parallel) as project:
         timer.time("suggest_cues_60_processes_2", lambda: suggest(
             project, processes=processes, keep_suggestions=False))
+    result["worker_peak_rss_mb"]["suggest"] = worker_peak_mb()
     parallel.unlink()
 
 
