@@ -233,6 +233,59 @@ def test_round_trip_keeps_statuses_scores_and_astral_text(loaded: Project, tmp_p
         assert snapshot(copy) == snapshot(loaded)
 
 
+def _selections(path: Path) -> list[tuple[str, int, int]]:
+    """(source text, start, end) of every selection in a .qdpx."""
+    import xml.etree.ElementTree as ET
+
+    with zipfile.ZipFile(path) as archive:
+        root = ET.fromstring(archive.read("project.qde"))
+        found = []
+        for source in root.iter("{urn:QDA-XML:project:1.0}TextSource"):
+            inside = source.get("plainTextPath", "").removeprefix("internal://")
+            text = archive.read(f"sources/{inside}").decode("utf-8")
+            found += [(text, int(s.get("startPosition", "")), int(s.get("endPosition", "")))
+                      for s in source.iter("{urn:QDA-XML:project:1.0}PlainTextSelection")]
+    return found
+
+
+def test_export_for_nvivo_counts_utf16_units(loaded: Project, tmp_path: Path) -> None:
+    from qualcode.coding import add_coding
+
+    add_coding(loaded, document="interview-a", code="domain.models", coder="bob",
+               quote="Some of them 🤝 sent fixes back.")
+    add_coding(loaded, document="interview-a", code="domain.compute", coder="bob",
+               quote="sent fixes back.")  # wholly after the emoji
+    with loaded.read() as conn:
+        quotes = sorted(c.quote for c in store_codings.find_codings(conn))
+    export_qdpx(loaded, tmp_path / "any.qdpx")
+    done = CliRunner().invoke(cli, ["export", "qdpx", "--project", str(loaded.path),
+                                    "-o", str(tmp_path / "nvivo.qdpx"), "--for", "nvivo"])
+    assert done.exit_code == 0, done.output
+    standard, nvivo = _selections(tmp_path / "any.qdpx"), _selections(tmp_path / "nvivo.qdpx")
+    assert sorted(text[start:end] for text, start, end in standard) == quotes
+    assert sorted(text.encode("utf-16-le")[2 * start:2 * end].decode("utf-16-le")
+                  for text, start, end in nvivo) == quotes
+    # the span after the emoji moves by one position, the span over it ends one later
+    moved = {(a[1], a[2], b[1], b[2]) for a, b in zip(standard, nvivo, strict=True) if a != b}
+    assert {(b_start - a_start, b_end - a_end) for a_start, a_end, b_start, b_end in moved} == \
+        {(1, 1), (0, 1)}
+    with open_project(tmp_path / "copy.db") as copy:  # qualcode reads its NVivo export back
+        summary = import_qdpx(copy, tmp_path / "nvivo.qdpx")
+        assert summary.problems == []
+        assert "NVivo" in summary.origin
+        assert snapshot(copy) == snapshot(loaded)
+
+
+def test_export_for_an_unknown_program_is_refused(loaded: Project, tmp_path: Path) -> None:
+    from qualcode.errors import ExportError
+
+    with pytest.raises(ExportError) as caught:
+        export_qdpx(loaded, tmp_path / "p.qdpx", target="dedoose")
+    assert str(caught.value) == (f"{tmp_path / 'p.qdpx'}: unknown target program 'dedoose' "
+                                 "(choose from any, nvivo)")
+    assert not (tmp_path / "p.qdpx").exists()
+
+
 def _coding(document: str, text: str, start: int, end: int) -> Any:
     from qualcode.models import Coding
 

@@ -205,24 +205,30 @@ def qdc(project: str, output: Path, as_json: bool) -> None:
               help="The project file to write (.qdpx).")
 @click.option("--status", default="accepted", show_default=True, type=STATUSES,
               help="Which codings to export (other programs see them all as codings).")
+@click.option("--for", "target", type=click.Choice(["any", "nvivo"]), default="any",
+              show_default=True,
+              help="The program that will open it: nvivo counts positions in UTF-16 units, "
+                   "so codings after an emoji land where they should.")
 @json_option
-def qdpx(project: str, output: Path, status: str, as_json: bool) -> None:
+def qdpx(project: str, output: Path, status: str, target: str, as_json: bool) -> None:
     """Write the project as a REFI-QDA project (.qdpx) for other QDA programs.
 
     Holds coders, the codebook, cases with their attributes, the texts, codings with
     their positions, and memos as notes. qualcode's own fields (turns, status, origin)
     ride along in an XML comment other programs ignore; `qualcode import qdpx` reads
-    them back.
+    them back. Positions count code points, as the standard says; NVivo counts
+    UTF-16 units instead, so give `--for nvivo` when NVivo will open the file.
 
     \b
     Example:
       qualcode export qdpx -o project.qdpx
+      qualcode export qdpx -o for-nvivo.qdpx --for nvivo
     """
     from qualcode.refi.writer import export_qdpx
     from qualcode.store import open_project
 
     with open_project(project, create=False) as proj:
-        result = export_qdpx(proj, output, status=status)
+        result = export_qdpx(proj, output, status=status, target=target)
     if as_json:
         render.print_json({"path": str(result.path), "codes": result.codes,
                            "documents": result.documents, "codings": result.codings})

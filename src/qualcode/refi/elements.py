@@ -52,9 +52,12 @@ def guid_maker(space: uuid.UUID) -> Guid:
 
 
 def project_frame(head: Head, coders: list[str], cases: list[Case],
-                  documents: list[tuple[str, str | None]], guid: Guid) -> ET.Element:
-    """The ``Project`` element with its users, codebook, variables and cases."""
-    root = new_root("Project", PROJECT_NS, name=head.name, origin=f"qualcode {__version__}",
+                  documents: list[tuple[str, str | None]], guid: Guid, *,
+                  origin: str = "") -> ET.Element:
+    """The ``Project`` element with its users, codebook, variables and cases; ``origin``
+    is added to the program's name (how positions count, when not in code points)."""
+    root = new_root("Project", PROJECT_NS, name=head.name,
+                    origin=f"qualcode {__version__}{origin and f' ({origin})'}",
                     creationDateTime=head.created or None)
     users = sub(root, "Users") if coders else None
     for coder in coders:
@@ -88,9 +91,10 @@ def _cases(root: ET.Element, cases: list[Case], documents: list[tuple[str, str |
             sub(found, "SourceRef", targetGUID=guid("document", document))
 
 
-def source_element(doc: StoredDocument | DocumentInfo, codings: list[Coding], guid: Guid
-                   ) -> ET.Element:
-    """A document's ``TextSource`` with a selection per coded span (``codings`` in span order)."""
+def source_element(doc: StoredDocument | DocumentInfo, codings: list[Coding], guid: Guid,
+                   position: Callable[[int], int] = int) -> ET.Element:
+    """A document's ``TextSource`` with a selection per coded span (``codings`` in span
+    order); ``position`` turns an offset into the position written (code points as is)."""
     source_guid = guid("document", doc.name)
     made = element("TextSource", guid=source_guid, name=doc.name,
                    plainTextPath=f"internal://{source_guid}.txt", creationDateTime=doc.ingested_at)
@@ -101,7 +105,7 @@ def source_element(doc: StoredDocument | DocumentInfo, codings: list[Coding], gu
         first = group[0]
         selection = sub(made, "PlainTextSelection", guid=guid("selection",
                         f"{doc.name}:{start}:{end}"), name=_preview(first.quote),
-                        startPosition=str(start), endPosition=str(end),
+                        startPosition=str(position(start)), endPosition=str(position(end)),
                         creatingUser=guid("user", first.coder),
                         creationDateTime=min(c.created_at or "" for c in group) or None)
         for coding in group:

@@ -11,9 +11,10 @@ falls inside a character (a surrogate pair, a CRLF, a composed letter).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from qualcode.ingest.normalise import CONTROLS, normalise_text
@@ -35,6 +36,18 @@ class OffsetModel:
 CODE_POINTS = OffsetModel(False, 2)
 _WINDOW = 32  # characters either side of a cut that NFC might combine across
 MODELS = (CODE_POINTS, OffsetModel(True, 2), OffsetModel(False, 1), OffsetModel(True, 1))
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")  # two UTF-16 units each (emoji and the like)
+
+
+def utf16_positions(text: str) -> Callable[[int], int]:
+    """The UTF-16 position (as NVivo counts) of each code point offset into ``text``:
+    every character beyond the Basic Multilingual Plane before it counts twice."""
+    astral = [found.start() for found in _ASTRAL.finditer(text)]
+    if not astral:
+        return int
+    return lambda offset: offset + bisect_left(astral, offset)
 
 
 def preferred_model(origin: str) -> OffsetModel:

@@ -2,7 +2,8 @@
 
 The ``.qdpx`` is a zip holding ``project.qde`` and ``sources/<GUID>.txt`` (lower-case
 ``sources``: ATLAS.ti refuses a capitalised folder), each text as UTF-8 without a BOM,
-exactly as qualcode stores it, so that positions are code points, end exclusive. Coders
+exactly as qualcode stores it, so that positions are code points, end exclusive (for
+NVivo, which counts UTF-16 units, ``target="nvivo"`` writes those instead). Coders
 are users; case attributes are text variables; each coding is a ``Coding`` of a
 ``PlainTextSelection`` (codings of one span share a selection); a coding's memo is a
 ``Note``. Turns, document details, and each coding's status, origin, score and
@@ -20,7 +21,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from operator import itemgetter
 from pathlib import Path
@@ -43,6 +44,7 @@ from qualcode.refi.elements import (
     project_frame,
     source_element,
 )
+from qualcode.refi.offsets import utf16_positions
 from qualcode.refi.xmltools import (
     CODEBOOK_NS,
     Entries,
@@ -67,6 +69,9 @@ from qualcode.store.documents import StoredDocument
 from qualcode.store.meta import codebook_content, read_meta
 from qualcode.store.stream import DocumentInfo
 
+TARGETS = {"any": "", "nvivo": "positions in UTF-16 units, for NVivo"}
+"""Programs an export can be made for, and the note added to its ``origin`` (which
+also tells qualcode's importer how the positions count)."""
 CODINGS_PER_BATCH = 2000  # codings whose states are read at once for the comment
 WRITE_SIZE = 1 << 16  # bytes gathered before each write into the zip entry
 
@@ -100,6 +105,7 @@ class _Plan:
     coders: list[str]
     codings: list[tuple[str, int]]  # (GUID as in the comment, id), in GUID order
     memos: bool
+    target: str = "any"
 
 
 class _NeedsZip64(Exception):
@@ -163,16 +169,21 @@ def export_qdc(project: Project, output: Path) -> RefiResult:
     return RefiResult(output, len(codebook.codes))
 
 
-def export_qdpx(project: Project, output: Path, *, status: str = "accepted") -> RefiResult:
-    """Write the project as a REFI-QDA ``.qdpx`` archive (see the module docstring).
+def export_qdpx(project: Project, output: Path, *, status: str = "accepted",
+                target: str = "any") -> RefiResult:
+    """Write the project as a REFI-QDA ``.qdpx`` archive (see the module docstring), for
+    any program that follows the standard or for one of :data:`TARGETS`.
 
     Memory stays flat as the project grows: only the documents' details (not their
     texts) and each selected coding's GUID and id are held throughout.
     """
     _check_suffix(output, ".qdpx")
+    if target not in TARGETS:
+        msg = f"unknown target program {target!r}"
+        raise ExportError(msg, path=output, hint=f"choose from {', '.join(TARGETS)}")
     statuses = resolve_statuses(status)
     with project.read() as conn:
-        plan = _plan(project, conn, statuses)
+        plan = replace(_plan(project, conn, statuses), target=target)
         try:
             _write_archive(conn, plan, output, zip64=False)
         except _NeedsZip64:
@@ -238,7 +249,8 @@ def _project_xml(conn: Connection, plan: _Plan) -> Iterator[bytes]:
     """``project.qde`` in pieces: the frame cut at its placeholders, filled as read."""
     head = plan.head
     guid = guid_maker(head.space)
-    root = project_frame(head, plan.coders, plan.cases, [(d.name, d.case) for d in plan.documents], guid)
+    root = project_frame(head, plan.coders, plan.cases, [(d.name, d.case) for d in plan.documents],
+                         guid, origin=TARGETS[plan.target])
     root.insert(0, placeholder())
     if plan.documents:
         sub(root, "Sources").append(placeholder())
@@ -253,12 +265,21 @@ def _project_xml(conn: Connection, plan: _Plan) -> Iterator[bytes]:
     yield next(parts)
     if plan.documents:
         yield from fragments((source_element(doc, store_codings.find_codings(
-            conn, document=doc.name, statuses=plan.statuses), guid) for doc in plan.documents), 2)
+            conn, document=doc.name, statuses=plan.statuses), guid, _positions(conn, plan, doc))
+            for doc in plan.documents), 2)
         yield next(parts)
     if plan.memos:
         notes = store_stream.iter_memo_codings(conn, plan.statuses)
         yield from fragments((note_element(coding, guid) for coding in notes), 2)
         yield next(parts)
+
+
+def _positions(conn: Connection, plan: _Plan, doc: DocumentInfo) -> Callable[[int], int]:
+    """How the offsets of ``doc`` are written for the plan's target program."""
+    if plan.target != "nvivo":
+        return int
+    found = store_documents.find_document(conn, doc.name)
+    return utf16_positions(found.text if found else "")
 
 
 def _document_entries(conn: Connection, documents: list[DocumentInfo], guid: Guid
