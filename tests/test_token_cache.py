@@ -115,6 +115,20 @@ def test_decode_gives_back_the_tokenizers_boundaries(text_: str) -> None:
     assert found.spaces.tolist() == [t.whitespace_ == " " for t in doc]
 
 
+@pytest.mark.parametrize("tokens", [0, 1, 7, 64, 128, 129, 300])
+def test_short_and_long_texts_are_encoded_the_same_way(
+        sample: Project, tokens: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import qualcode.nlp.tokens as module
+
+    texts = [*texts_of(sample).values(), *TRICKY]
+    docs = [nlp.pipeline().tokenizer(text_) for text_ in texts]
+    pieces = [doc[:tokens].as_doc() for doc in docs] + docs[-len(TRICKY):]
+    monkeypatch.setattr(module, "SMALL", -1)  # numpy arrays, whatever the size
+    with_arrays = [encode(piece) for piece in pieces]
+    monkeypatch.setattr(module, "SMALL", 10**9)  # plain lists, whatever the size
+    assert [encode(piece) for piece in pieces] == with_arrays
+
+
 def test_decode_round_trip_on_every_sample_document(sample: Project) -> None:
     for text_ in texts_of(sample).values():
         doc = nlp.pipeline().tokenizer(text_)

@@ -59,6 +59,8 @@ def encode_columns(table: Any, length: int, strings: Any) -> bytes:
     from word hashes, not from strings), each in the narrowest unsigned type that holds
     it; the norms that differ from the lower-case word are kept as strings.
     """
+    if len(table) <= SMALL:
+        return _encode_small(table.tolist(), length, strings)
     import numpy as np
 
     starts, sizes = table[:, 1].astype(np.int64), table[:, 2].astype(np.int64)
@@ -76,6 +78,31 @@ def encode_columns(table: Any, length: int, strings: Any) -> bytes:
                      odd.astype("<u4").tobytes(), json.dumps(norms).encode("utf-8")))
     head = _HEADER.pack(_MAGIC, width, count, len(codes), len(distinct), len(odd))
     return head + zlib.compress(body, 1)
+
+
+# Up to this many tokens (a survey answer, a forum post) the same bytes are made with
+# plain lists: numpy's cost per call is most of the work for a text this short.
+SMALL = 128
+
+
+def _encode_small(rows: list[list[int]], length: int, strings: Any) -> bytes:
+    """:func:`encode_columns` of a short text from its rows as lists; the same bytes."""
+    after = [row[1] for row in rows[1:]] + [length] if rows else []
+    codes = [size * 2 + (nxt > start + size) for (_, start, size, _, _), nxt
+             in zip(rows, after, strict=True)]
+    first: dict[int, int] = {}
+    numbers = [first.setdefault(row[0], len(first)) for row in rows]
+    odd = [i for i, row in enumerate(rows) if row[3] != row[4]]
+    norms = [strings[rows[i][3]] for i in odd]
+    width, count = _width(max(codes, default=0)), _width(len(first))
+    body = b"".join((struct.pack(f"<{len(codes)}{_FORMAT[width]}", *codes),
+                     struct.pack(f"<{len(numbers)}{_FORMAT[count]}", *numbers),
+                     struct.pack(f"<{len(odd)}I", *odd), json.dumps(norms).encode("utf-8")))
+    head = _HEADER.pack(_MAGIC, width, count, len(codes), len(first), len(odd))
+    return head + zlib.compress(body, 1)
+
+
+_FORMAT = {1: "B", 2: "H", 4: "I"}
 
 
 def _width(largest: int) -> int:
