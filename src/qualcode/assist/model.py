@@ -119,29 +119,47 @@ def predict(
     if not analysis.units:
         return []
     words = [unit_words(analysis, i, categories) for i in range(len(analysis.units))]
-    textcats, stored = _loaded(data, tuple(labels), params.ngram_size, params.length)
-    total: list[dict[str, float]] = [dict.fromkeys(labels, 0.0) for _ in words]
-    for textcat in textcats:
-        for sums, probs in zip(total, textcat.scores(words), strict=True):
-            for label, p in probs.items():
-                sums[label] += p / len(textcats)
-    for found in stored:  # classifiers stored before profiles existed have none
-        for sums, near in zip(total, profiles.similarities(found, analysis), strict=True):
-            for label, value in near.items():
-                sums[label] = sums.get(label, 0.0) + value / len(stored)
+    textcats, scorers = _loaded(data, tuple(labels), params.ngram_size, params.length)
+    keys = list(dict.fromkeys([*labels, *(key for s in scorers for key in s.labels)]))
+    column = {key: j for j, key in enumerate(keys)}
+    total = _mean_probabilities(textcats, words, column, len(keys))
+    counts = profiles.lemma_counts(analysis) if scorers else ([], [])
+    for scorer in scorers:  # classifiers stored before profiles existed have none
+        total[:, [column[key] for key in scorer.labels]] += scorer.score(*counts) / len(scorers)
+    return [dict(zip(keys, row, strict=True)) for row in total.tolist()]
+
+
+_BATCH = 256  # units scored at once
+
+
+def _mean_probabilities(textcats: Sequence[nlp.Textcat], words: Sequence[nlp.Words],
+                        column: Mapping[str, int], width: int) -> Any:
+    """The mean probability of every label over ``textcats`` (float64; a label's column is
+    ``column[label]``, the other columns are 0.0)."""
+    import numpy as np
+
+    total = np.zeros((len(words), width))
+    for start in range(0, len(words) if textcats else 0, _BATCH):
+        # the models differ in their weights only: they read the same n-grams
+        features = textcats[0].features(words[start : start + _BATCH])
+        rows = slice(start, start + _BATCH)
+        for textcat in textcats:
+            probs = textcat.probabilities(features).astype(np.float64)
+            total[rows, [column[label] for label in textcat.labels]] += probs / len(textcats)
     return total
 
 
 @lru_cache(maxsize=2)
 def _loaded(data: bytes, labels: tuple[str, ...], ngram_size: int, length: int
-            ) -> tuple[list[nlp.Textcat], list[Any]]:
+            ) -> tuple[list[nlp.Textcat], list[profiles.Scorer]]:
     """The packed classifiers and code profiles of ``data``, loaded once for all the
     documents a run predicts for, one at a time."""
     parts = unpack(data)
     textcats = [nlp.Textcat(part, list(labels), ngram_size=ngram_size, length=length)
                 for part in parts if not part.startswith(PROFILES)]
-    stored = [profiles.loads(part[len(PROFILES):]) for part in parts if part.startswith(PROFILES)]
-    return textcats, stored
+    scorers = [profiles.Scorer(profiles.loads(part[len(PROFILES):]))
+               for part in parts if part.startswith(PROFILES)]
+    return textcats, scorers
 
 
 _MAGIC = b"qualcode-textcat-1"

@@ -56,25 +56,101 @@ def _build(counts: Sequence[Counter[str]], positives: Sequence[set[str]]) -> dic
 def similarities(profiles: Mapping[str, Any], analysis: Analysis) -> list[dict[str, float]]:
     """For each unit, ``{NEAR + code: cosine}`` for every profiled code, and the same for
     its question (``ASKED + code``)."""
-    units = _similarities(profiles["units"], NEAR,
-                          [unit_lemmas(analysis, i) for i in range(len(analysis.units))])
-    asked = _similarities(profiles["questions"], ASKED,
-                          [Counter(analysis.question_lemmas(i)) for i in range(len(analysis.units))])
-    return [{**u, **q} for u, q in zip(units, asked, strict=True)]
+    scorer = Scorer(profiles)
+    return [dict(zip(scorer.labels, row, strict=True))
+            for row in scorer.score(*lemma_counts(analysis)).tolist()]
 
 
-def _similarities(profiles: Mapping[str, Any], prefix: str,
-                  counts: Sequence[Counter[str]]) -> list[dict[str, float]]:
-    idf: Mapping[str, float] = profiles["idf"]
-    default = max(idf.values(), default=1.0)  # a lemma never seen in training is rare
-    codes: Mapping[str, Mapping[str, float]] = profiles["codes"]
-    found = []
-    for unit in counts:
-        vector = _vector(unit, idf, default)
-        found.append({prefix + code: round(sum(w * profile.get(lemma, 0.0)
-                                             for lemma, w in vector.items()), 5)
-                      for code, profile in codes.items()})
-    return found
+def lemma_counts(analysis: Analysis) -> tuple[list[Counter[str]], list[Counter[str]]]:
+    """The content lemmas of every unit and of the question it answers, counted."""
+    indexes = range(len(analysis.units))
+    return ([unit_lemmas(analysis, i) for i in indexes],
+            [Counter(analysis.question_lemmas(i)) for i in indexes])
+
+
+class Scorer:
+    """Stored profiles (of units and of questions) laid out to score many units at once."""
+
+    def __init__(self, profiles: Mapping[str, Any]) -> None:
+        self.units = _Kind(profiles["units"])
+        self.questions = _Kind(profiles["questions"])
+        self.labels = ([NEAR + code for code in self.units.codes] +  # the columns of score()
+                       [ASKED + code for code in self.questions.codes])
+
+    def score(self, units: Sequence[Counter[str]], questions: Sequence[Counter[str]]) -> Any:
+        """The cosines of each unit and of its question with each profile, rounded to 5
+        places (a float64 array: one row per unit, columns as ``labels``)."""
+        import numpy as np
+
+        return np.hstack((self.units.score(units), self.questions.score(questions)))
+
+
+class _Kind:
+    """The profiles of one kind as a dense array: one row per lemma of any profile, one
+    column per code."""
+
+    def __init__(self, profiles: Mapping[str, Any]) -> None:
+        import numpy as np
+
+        self.idf: Mapping[str, float] = profiles["idf"]
+        self.default = max(self.idf.values(), default=1.0)  # a lemma never seen in training is rare
+        codes: Mapping[str, Mapping[str, float]] = profiles["codes"]
+        self.codes = list(codes)
+        self.rows: dict[str, int] = {}
+        for profile in codes.values():
+            for lemma in profile:
+                self.rows.setdefault(lemma, len(self.rows))
+        self.weights = np.zeros((len(self.rows), len(codes)))
+        for column, profile in enumerate(codes.values()):
+            for lemma, value in profile.items():
+                self.weights[self.rows[lemma], column] = value
+
+    def score(self, counts: Sequence[Counter[str]]) -> Any:
+        """Each unit's cosine with each profile, rounded; the same sum as a Python sum()
+        over the unit's lemmas, one lemma at a time in the unit's order (a lemma in no
+        profile adds 0.0 there, which changes nothing: the terms are never negative)."""
+        import numpy as np
+
+        terms = [[(self.rows[lemma], w) for lemma, w in _vector(unit, self.idf, self.default).items()
+                  if lemma in self.rows] for unit in counts]
+        sizes = np.array([len(found) for found in terms], dtype=np.int64)
+        order = np.argsort(-sizes, kind="stable")  # most terms first: step k adds to a prefix
+        sizes = sizes[order]
+        flat = [pair for i in order.tolist() for pair in terms[i]]
+        unit = np.repeat(np.arange(len(terms)), sizes)
+        place = np.arange(len(flat)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        width = int(sizes[0]) if len(terms) else 0
+        rows = np.zeros((len(terms), width), dtype=np.int64)
+        weights = np.zeros((len(terms), width))
+        rows[unit, place] = [row for row, _ in flat]
+        weights[unit, place] = [w for _, w in flat]
+        total = np.zeros((len(terms), len(self.codes)))
+        for k in range(width):
+            n = int(np.count_nonzero(sizes > k))
+            total[:n] += weights[:n, k, None] * self.weights[rows[:n, k]]
+        found = np.empty_like(total)
+        found[order] = total
+        return round5(found)
+
+
+def round5(values: Any) -> Any:
+    """Python's ``round(v, 5)`` of every value of a float64 array.
+
+    Python rounds the exact value of ``v`` to K / 10**5, K the nearest integer to
+    v * 10**5, and returns the double nearest to that; ``rint(v * 1e5) / 1e5`` gives the
+    same double (the division is correctly rounded too) whenever the computed product,
+    which is within ``|product| * 2**-53`` of the exact one, is not that close to a half:
+    the few values that are (and any inf or nan) are rounded by Python.
+    """
+    import numpy as np
+
+    scaled = values * 1e5
+    rounded = np.rint(scaled) / 1e5
+    with np.errstate(invalid="ignore"):  # inf - inf: nan, doubtful
+        doubtful = np.flatnonzero(~(np.abs(scaled - np.floor(scaled) - 0.5)
+                                    > np.abs(scaled) * 2.0**-40))
+    rounded.flat[doubtful] = [round(v, 5) for v in values.flat[doubtful].tolist()]
+    return rounded
 
 
 def _vector(counts: Mapping[str, int], idf: Mapping[str, float],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -85,12 +85,23 @@ class Textcat:
     def __init__(self, data: bytes, labels: Sequence[str], *, ngram_size: int, length: int) -> None:
         self.nlp = _textcat_pipeline(labels, ngram_size, length)
         self.nlp.from_bytes(data)
+        textcat: Any = self.nlp.get_pipe("textcat_multilabel")
+        self.labels: list[str] = list(textcat.labels)
+        # the model's layers, called one by one: ngrams >> sparse_linear >> logistic
+        layers = {layer.name: layer for layer in textcat.model.walk()}
+        self._ngrams, self._logistic = layers["extract_ngrams"], layers["logistic"]
+        self._linear = textcat.model.get_ref("output_layer")
 
-    def scores(self, units: Iterable[Words], *, batch_size: int = 256) -> Iterator[dict[str, float]]:
-        """The probability of every label for each unit."""
+    def features(self, units: Sequence[Words]) -> Any:
+        """The hashed n-grams and their counts the model reads of each unit; they are the
+        same for every classifier of the same ``ngram_size``, so several classifiers can
+        score units from one extraction."""
         from spacy.tokens import Doc
 
-        textcat: Any = self.nlp.get_pipe("textcat_multilabel")
-        docs = (Doc(self.nlp.vocab, words=list(words) or ["-"]) for words in units)
-        for doc in textcat.pipe(docs, batch_size=batch_size):
-            yield {label: float(value) for label, value in doc.cats.items()}
+        return self._ngrams.predict([Doc(self.nlp.vocab, words=list(words) or ["-"])
+                                     for words in units])
+
+    def probabilities(self, features: Any) -> Any:
+        """The probability of every label (columns in ``self.labels`` order; float32) for
+        each unit of :meth:`features`: what the pipeline's ``predict`` gives."""
+        return self._logistic.predict(self._linear.predict(features))
