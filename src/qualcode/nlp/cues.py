@@ -230,7 +230,8 @@ class CueMatcher:
         for index, column in ((self.lower, 0), (self.lemma, 1)):
             rows = index(columns[:, column]).T.tolist()
             found.append(list(zip(*rows, strict=True)) if rows else [])
-        found.append(list(self.patterns(doc, ranges)))
+        found.append(list(self.patterns(doc, ranges, {"LOWER": columns[:, 0],
+                                                      "LEMMA": columns[:, 1]})))
         return found
 
     def table(self) -> KeyTable:
