@@ -77,10 +77,10 @@ def tokens(draw: st.DrawFn, token: Any) -> dict[str, Any]:
         spec[flag] = getattr(token, flag.lower()) != (draw(st.integers(0, 3)) == 0)
     if "TEXT" not in names and draw(st.integers(0, 12)) == 0:
         spec["TEXT"] = {"REGEX": draw(st.sampled_from([r"^\d+[BbMm]$", "^[A-Z]", "a"]))}
-    # no "!" or "+", no "op": the windows would miss what the Matcher over the doc finds
-    operator = draw(st.sampled_from([None, None, None, "?", "?", "*"]))
+    # no "!": a window cut inside a range can end where a negated token would be
+    operator = draw(st.sampled_from([None, None, None, "?", "?", "*", "+", "{2}", "{1,3}"]))
     if operator is not None:
-        spec["OP"] = operator
+        spec[draw(st.sampled_from(["OP", "op"]))] = operator
     return spec
 
 
@@ -134,12 +134,31 @@ def test_a_plain_pattern_stands_for_each_of_its_sequences() -> None:
     assert variants([{"OP": "?"}, {"TEXT": "a"}]) == [((a,),), ((), (a,))]
     assert variants([{"LOWER": {"NOT_IN": ["b"]}, "LEMMA": "a"}]) == [
         ((("LOWER", frozenset({"b"}), True), ("LEMMA", frozenset({"a"}), False)),)]
+    # the operator is read as the Matcher reads it, under "OP" or "op"
+    assert variants([{"LOWER": "fine"}, {"LOWER": "-", "op": "?"}, {"LEMMA": {"IN": [
+        "tune", "tuning"]}}]) == variants(pattern)
+
+
+def test_matches_around_a_repeated_trigger_and_with_a_lower_case_operator() -> None:
+    """What windows around a single trigger token used to miss: the Matcher over the doc
+    finds ``zz zz`` as a match of ``zz+``, and reads ``op`` as it reads ``OP``."""
+    doc = make_doc(["pre", "-", "train", "x", "zz", "zz", "zz", "x", "a", "a", "b"])
+    patterns: list[Pattern] = [
+        [{"LOWER": "pre"}, {"LOWER": "-", "op": "?"}, {"LOWER": "train"}],
+        [{"LOWER": "zz", "OP": "+"}],
+        [{"LOWER": "a", "OP": "{2}"}, {"LOWER": "b"}],
+    ]
+    ranges = [(0, len(doc))]
+    found = indexed(doc, patterns, ranges)
+    assert found == reference(doc, patterns, ranges)
+    spans = {(NLP.vocab.strings[m], s, e) for m, s, e in found}
+    assert {("k0", 0, 3), ("k1", 4, 7), ("k2", 8, 11)} <= spans
 
 
 @pytest.mark.parametrize("pattern", [
     [{"TEXT": {"REGEX": "^a"}}],
-    [{"LOWER": "a", "op": "?"}, {"LOWER": "b"}],
     [{"LOWER": "a", "OP": "+"}],
+    [{"LOWER": "a", "op": "*"}],
     [{"LOWER": "a", "OP": "!"}, {"LOWER": "b"}],
     [{"IS_TITLE": True}, {"LOWER": "b"}],
     [{"LOWER": {"IN": ["a"], "NOT_IN": ["b"]}}],

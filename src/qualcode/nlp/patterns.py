@@ -23,7 +23,7 @@ from itertools import chain
 from typing import Any
 
 from qualcode.nlp.lookup import INDEXED, LAST, Lists, Values
-from qualcode.nlp.plain import Constraint, Plain, flag_checks, flagged, variants, widths
+from qualcode.nlp.plain import Constraint, Plain, flag_checks, flagged, operator, variants, widths
 
 _STOP_COST = 40  # a stop word is a poor trigger: it is everywhere
 _REGEX_COST = 20  # a regular expression may find many words
@@ -87,7 +87,7 @@ def _needed(token: Mapping[str, Any], stop_words: frozenset[str]) -> Needed | No
 
 def plan(index: int, pattern: Sequence[Mapping[str, Any]], stop_words: frozenset[str]) -> Plan | None:
     """How to find pattern ``index``: ``None`` when no required token has known values."""
-    spans = [widths(token.get("OP")) for token in pattern]
+    spans = [widths(operator(token)) for token in pattern]
     needed = [(position, _needed(token, stop_words)) for position, token in enumerate(pattern)
               if spans[position][0] >= 1]  # an optional or negated token may be absent
     known = [(position, n) for position, n in needed if n is not None]
@@ -95,7 +95,11 @@ def plan(index: int, pattern: Sequence[Mapping[str, Any]], stop_words: frozenset
         return None
     position, trigger = min(known, key=lambda item: item[1].cost)
     others = tuple(n for p, n in known if p != position)
-    return Plan(index, trigger, others, _reach(spans[:position]), _reach(spans[position + 1:]))
+    # a trigger that repeats ("+", "{2,3}") may have its other repeats on either side
+    most = spans[position][1]
+    more = (0, None if most is None else most - 1)
+    return Plan(index, trigger, others, _reach([*spans[:position], more]),
+                _reach([more, *spans[position + 1:]]))
 
 
 def _reach(spans: Sequence[tuple[int, int | None]]) -> int | None:

@@ -35,6 +35,12 @@ def widths(op: object) -> tuple[int, int | None]:
     return least, (least if exact else (int(high) if high else None))
 
 
+def operator(token: Mapping[str, Any]) -> object:
+    """A pattern token's operator as the Matcher reads it (``OP`` or ``op``: keys in any
+    case), ``None`` when it has none."""
+    return next((v for k, v in token.items() if isinstance(k, str) and k.upper() == "OP"), None)
+
+
 def flag_checks(pattern: Sequence[Mapping[str, Any]]) -> tuple[tuple[tuple[int, bool], ...], ...]:
     """Per token every match holds, the lexical flags (``IS_TITLE``, ``LIKE_NUM``...) it
     fixes to true or false, as (flag id, value); tokens that fix none are left out."""
@@ -42,9 +48,7 @@ def flag_checks(pattern: Sequence[Mapping[str, Any]]) -> tuple[tuple[tuple[int, 
 
     checks = []
     for token in pattern:
-        # the operator as the Matcher reads it: keys in any case
-        operator = {k.upper(): v for k, v in token.items() if isinstance(k, str)}.get("OP")
-        if widths(operator)[0] >= 1:
+        if widths(operator(token))[0] >= 1:
             check = tuple((IDS[name], value) for name, value in
                           ((str(key).upper(), value) for key, value in token.items())
                           if isinstance(value, bool) and 0 < IDS.get(name, 0) < 64)
@@ -92,10 +96,12 @@ def variants(pattern: Sequence[Mapping[str, Any]]) -> list[tuple[tuple[Constrain
     pattern exactly where one of its sequences is (tests check this against it)."""
     tokens: list[tuple[tuple[Constraint, ...], bool]] = []
     for token in pattern:
-        found = [_constraint(key, value) for key, value in token.items() if key != "OP"]
-        if token.get("OP") not in (None, "1", "?") or any(c is None for c in found):
+        found = [_constraint(key, value) for key, value in token.items()
+                 if not (isinstance(key, str) and key.upper() == "OP")]
+        op = operator(token)
+        if op not in (None, "1", "?") or any(c is None for c in found):
             return None
-        tokens.append((tuple(c for c in found if c is not None), token.get("OP") == "?"))
+        tokens.append((tuple(c for c in found if c is not None), op == "?"))
     optional = [i for i, (_, maybe) in enumerate(tokens) if maybe]
     if len(optional) > 6:
         return None
