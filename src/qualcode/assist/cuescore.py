@@ -20,6 +20,7 @@ from qualcode.assist.combine import Structure
 from qualcode.assist.cuedoc import END, FROM, KEY, SCOPE, SIZE, START, TO, UNIT, DocCues
 from qualcode.assist.cues import HEDGED, NEGATED, SPECIFICITY, describe
 from qualcode.assist.propose import Proposal, with_stages
+from qualcode.nlp.lookup import Lists
 
 _MARGIN = 1e-4  # rounding to 4 places moves a score by at most half of this
 
@@ -86,14 +87,9 @@ def _groups(found: DocCues, weights: Any, categories: Mapping[str, str],
     hits = found.hits
     names = sorted({c for codes in found.codes for c in codes if c in categories})
     rank = {c: i for i, c in enumerate(names)}
-    per_key = [[rank[c] for c in codes if c in rank] for codes in found.codes]
-    counts = np.array([len(codes) for codes in per_key], dtype=np.int64)
-    flat = np.array([c for codes in per_key for c in codes], dtype=np.int64)
-    starts = np.concatenate(([0], np.cumsum(counts)))[:-1]
-    many = counts[hits[:, KEY]]
-    pair = np.repeat(np.arange(len(hits)), many)
-    within = np.arange(len(pair)) - np.repeat(np.cumsum(many) - many, many)
-    code = flat[starts[hits[pair, KEY]] + within]
+    # every (hit, code of its key) pair, by hit
+    code, pair = Lists([[rank[c] for c in codes if c in rank] for codes in found.codes]
+                       ).at(hits[:, KEY])
     strongest = np.empty(len(hits), dtype=np.int64)
     strongest[np.lexsort((hits[:, END], hits[:, KEY], hits[:, START], -weights))] = \
         np.arange(len(hits))

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from qualcode.assist.analysis import Analysis
+from qualcode.nlp.lookup import expand
 
 NEAR = "near:"  # label prefix of the similarities in the classifier's predictions
 ASKED = "asked:"  # ... and of the similarities of the questions the units answer
@@ -117,8 +118,7 @@ class _Kind:
         order = np.argsort(-sizes, kind="stable")  # most terms first: step k adds to a prefix
         sizes = sizes[order]
         flat = [pair for i in order.tolist() for pair in terms[i]]
-        unit = np.repeat(np.arange(len(terms)), sizes)
-        place = np.arange(len(flat)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        unit, place = expand(sizes)
         width = int(sizes[0]) if len(terms) else 0
         rows = np.zeros((len(terms), width), dtype=np.int64)
         weights = np.zeros((len(terms), width))
