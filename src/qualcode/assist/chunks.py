@@ -25,7 +25,7 @@ from qualcode.assist.cuedoc import DocCues
 from qualcode.assist.cuescore import propose_cues
 from qualcode.assist.fit import CUE_THRESHOLD
 from qualcode.assist.propose import Proposal
-from qualcode.assist.stream import grouped, match_group, worker_codes
+from qualcode.assist.stream import matched_groups, worker_codes
 from qualcode.assist.units import Unit
 
 # Text per chunk of documents handed to a worker: a handful of transcripts, or a few
@@ -91,9 +91,9 @@ def match_chunk(target: str, names: list[str], chosen: frozenset[str], unit: str
     counts: Counter[str] = Counter()
     chosen_units = kept = 0
     with _project(target).read() as conn, open(path, "wb") as out:
-        for group, parts, keep in grouped(conn, names, chosen, unit=unit,
-                                          include_interviewer=include_interviewer):
-            matched = match_group(parts, keep)
+        for group, matched, keep in matched_groups(conn, names, chosen, unit=unit,
+                                                   include_interviewer=include_interviewer,
+                                                   keep=True):
             members.extend(group)
             counts.update(matched.counts)
             if keep:

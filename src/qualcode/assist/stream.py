@@ -188,6 +188,17 @@ def match_group(parts: Sequence[Part], keep: bool, codes: Sequence[Code] | None 
     return Matched(len(units), found.counts, found if keep else DocCues.empty())
 
 
+def matched_groups(conn: Connection, names: Sequence[str], chosen: Container[str], *,
+                   unit: str, include_interviewer: bool, keep: bool
+                   ) -> Iterator[tuple[list[tuple[str, int]], Matched, bool]]:
+    """Every document of ``names`` read and matched in groups (see :func:`grouped`), with
+    this process's codebook: each group's names and unit counts, what was matched (with
+    the hits when ``keep`` and the group is chosen), and whether it is chosen."""
+    for members, parts, wanted in grouped(conn, names, chosen, unit=unit,
+                                          include_interviewer=include_interviewer):
+        yield members, match_group(parts, keep and wanted), wanted
+
+
 _WORKER: list[Any] = [(), None]  # the codebook a worker was started with, and its matcher
 
 

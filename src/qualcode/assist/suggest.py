@@ -45,8 +45,7 @@ from qualcode.assist.stream import (
     Matched,
     Spill,
     Workers,
-    grouped,
-    match_group,
+    matched_groups,
     usable_source,
 )
 from qualcode.assist.units import check_unit, with_units
@@ -197,9 +196,9 @@ def _match_all(conn: Connection, run: _Run, names: Sequence[str], tally: _Tally,
     """The first pass in this process (inside ``Workers``): every document of ``names``
     matched and counted into ``tally``; yields what was matched in the chosen documents
     (their hits only when ``keep``), whose units it counts in the run's report."""
-    for members, parts, chosen in grouped(conn, names, run.names, unit=unit,
-                                          include_interviewer=include_interviewer):
-        matched = match_group(parts, keep and chosen)
+    for members, matched, chosen in matched_groups(conn, names, run.names, unit=unit,
+                                                   include_interviewer=include_interviewer,
+                                                   keep=keep):
         tally.add(members, matched.counts)
         if chosen:
             run.report.units += matched.units
