@@ -35,10 +35,15 @@ def widths(op: object) -> tuple[int, int | None]:
     return least, (least if exact else (int(high) if high else None))
 
 
+def _is_operator(key: object) -> bool:
+    """Whether a pattern token's key is its operator: ``OP`` in any case, as the Matcher
+    reads keys."""
+    return isinstance(key, str) and key.upper() == "OP"
+
+
 def operator(token: Mapping[str, Any]) -> object:
-    """A pattern token's operator as the Matcher reads it (``OP`` or ``op``: keys in any
-    case), ``None`` when it has none."""
-    return next((v for k, v in token.items() if isinstance(k, str) and k.upper() == "OP"), None)
+    """A pattern token's operator (see :func:`_is_operator`), ``None`` when it has none."""
+    return next((value for key, value in token.items() if _is_operator(key)), None)
 
 
 def flag_checks(pattern: Sequence[Mapping[str, Any]]) -> tuple[tuple[tuple[int, bool], ...], ...]:
@@ -97,7 +102,7 @@ def variants(pattern: Sequence[Mapping[str, Any]]) -> list[tuple[tuple[Constrain
     tokens: list[tuple[tuple[Constraint, ...], bool]] = []
     for token in pattern:
         found = [_constraint(key, value) for key, value in token.items()
-                 if not (isinstance(key, str) and key.upper() == "OP")]
+                 if not _is_operator(key)]
         op = operator(token)
         if op not in (None, "1", "?") or any(c is None for c in found):
             return None
